@@ -1,0 +1,14 @@
+DROP TABLE revoked_tokens;
+DROP TABLE outbox;
+DROP TABLE audit_events;
+DROP TABLE inspections;
+DROP TABLE inspection_lists;
+DROP TABLE signals;
+DROP TABLE occupancies;
+DROP TABLE housing_provisions;
+DROP TABLE employments;
+DROP TABLE declarations;
+DROP TABLE people;
+DROP TABLE organisations;
+DROP TABLE addresses;
+DROP TABLE neighbourhoods;

@@ -1,0 +1,130 @@
+//! The OpenAPI document and the Swagger UI. The generated document is
+//! completed here with what holds for every operation, so that handlers do
+//! not repeat it: the `API-Version` header on success, the problem+json
+//! error responses that each operation can give, and the bearer security.
+
+use rocket::Route;
+use serde_json::{Value, json};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{API_VERSION, BASE_PATH, addresses, health, neighbourhoods, organisations};
+use crate::error::{InvalidParam, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "woonregister",
+        description = "Housing-occupancy registry: addresses, the people who live there, who employs them and who lets the dwelling to them, and the signals staff plan inspections from.",
+        contact(name = "woonregister", email = "woonregister@vlaardingen.nl", url = "https://www.vlaardingen.nl"),
+        license(name = "EUPL-1.2", url = "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12")
+    ),
+    servers((url = "/api/v1", description = "This service")),
+    paths(
+        health::get_health,
+        addresses::create_address,
+        addresses::list_addresses,
+        addresses::get_address,
+        addresses::update_address,
+        addresses::create_landlord,
+        addresses::list_landlords,
+        organisations::create_organisation,
+        organisations::list_organisations,
+        organisations::get_organisation,
+        organisations::update_organisation,
+        neighbourhoods::list_neighbourhoods,
+    ),
+    components(schemas(Problem, InvalidParam)),
+    tags(
+        (name = "health", description = "Is the service up"),
+        (name = "addresses", description = "Addresses and their landlords"),
+        (name = "organisations", description = "Agencies, landlords and their groups"),
+        (name = "neighbourhoods", description = "CBS buurten with registry figures"),
+    )
+)]
+struct ApiDoc;
+
+/// Operations anyone may call without a token.
+const PUBLIC_OPERATIONS: &[&str] = &["getHealth"];
+
+/// The completed OpenAPI document.
+pub fn openapi_json() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    doc["info"]["version"] = json!(API_VERSION);
+    doc["components"]["securitySchemes"] = json!({
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                       "description": "An EdDSA-signed token issued with `woonregister token issue`."}
+    });
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, operation) in item.iter_mut() {
+                complete_operation(path, method, operation);
+            }
+        }
+    }
+    doc
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+fn complete_operation(path: &str, method: &str, operation: &mut Value) {
+    let is_public = operation["operationId"]
+        .as_str()
+        .is_some_and(|id| PUBLIC_OPERATIONS.contains(&id));
+    operation["security"] = if is_public {
+        json!([])
+    } else {
+        json!([{"bearerAuth": []}])
+    };
+    let has_input = operation.get("requestBody").is_some()
+        || operation["parameters"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty());
+    let Some(responses) = operation["responses"].as_object_mut() else {
+        return;
+    };
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('2') || status.starts_with('3') {
+            response["headers"]["API-Version"] = json!({
+                "description": "The full version of the API that answered.",
+                "schema": {"type": "string", "example": API_VERSION}
+            });
+        }
+    }
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status)
+            .or_insert_with(|| problem_response(description));
+    };
+    if has_input || matches!(method, "post" | "put" | "patch") {
+        add("400", "Bad input; every problem is listed in invalidParams");
+    }
+    if !is_public {
+        add("401", "No valid bearer token");
+        add("403", "The token's role may not do this");
+    }
+    if path.contains('{') {
+        add("404", "No such resource");
+    }
+    if matches!(method, "post" | "put" | "patch") {
+        add("413", "The body is larger than the limit");
+    }
+    add("500", "A fault of the service; it has been logged");
+}
+
+/// The Swagger UI at `/api/v1/docs`, which also serves the document at
+/// `/api/v1/openapi.json`; mounted at the root. Its assets are built in, so
+/// it works offline.
+pub fn ui_routes() -> Vec<Route> {
+    SwaggerUi::new(format!("{BASE_PATH}/docs/<_..>"))
+        .external_url_unchecked(format!("{BASE_PATH}/openapi.json"), openapi_json())
+        .into()
+}

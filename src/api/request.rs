@@ -1,0 +1,256 @@
+//! Reading untrusted input at the edge: the JSON body guard (size limit,
+//! syntax) and a field reader that turns a JSON object into domain values
+//! while collecting every problem, so that a client learns of all of them
+//! at once.
+
+use chrono::NaiveDate;
+use rocket::data::{self, Data, FromData, ToByteUnit};
+use rocket::request::Request;
+use serde_json::{Map, Value};
+
+use crate::db::Page;
+use crate::domain::ValueError;
+use crate::error::{ApiError, GuardFailure, InvalidParam};
+
+/// Default page size of lists.
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+/// Largest page size a client may ask for.
+pub const MAX_PAGE_SIZE: i64 = 500;
+
+/// A request body that is a JSON object, read within the `json` limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonObject(pub Map<String, Value>);
+
+fn refuse<'r, T>(request: &Request<'_>, error: ApiError) -> data::Outcome<'r, T, ApiError> {
+    GuardFailure::remember(request, &error);
+    data::Outcome::Error((error.status(), error))
+}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for JsonObject {
+    type Error = ApiError;
+
+    async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let limit = request
+            .limits()
+            .get("json")
+            .unwrap_or_else(|| 1.mebibytes());
+        let bytes = match data.open(limit).into_bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return refuse(request, ApiError::internal(format!("reading body: {e}"))),
+        };
+        if !bytes.is_complete() {
+            return refuse(
+                request,
+                ApiError::PayloadTooLarge(format!("The body is larger than {limit}.")),
+            );
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(object)) => data::Outcome::Success(JsonObject(object)),
+            Ok(_) => refuse(
+                request,
+                ApiError::invalid_field("body", "must be a JSON object"),
+            ),
+            Err(e) => refuse(
+                request,
+                ApiError::invalid_field("body", &format!("is not valid JSON: {e}")),
+            ),
+        }
+    }
+}
+
+/// Reads the fields of one JSON object, remembering every problem.
+#[derive(Debug)]
+pub struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    prefix: String,
+    known: Vec<&'static str>,
+    errors: Vec<InvalidParam>,
+}
+
+impl<'a> Fields<'a> {
+    /// A reader over `object`; field paths in errors start with `prefix`.
+    pub fn new(object: &'a Map<String, Value>, prefix: &str) -> Self {
+        Self {
+            object,
+            prefix: prefix.to_owned(),
+            known: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
+    }
+
+    /// Records a problem with the field `name`.
+    pub fn reject(&mut self, name: &str, reason: impl Into<String>) {
+        let path = self.path(name);
+        self.errors.push(InvalidParam::new(path, reason));
+    }
+
+    /// A field that must be present and not null.
+    pub fn required<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
+        self.known.push(name);
+        match self.object.get(name) {
+            None | Some(Value::Null) => {
+                self.reject(name, "is required");
+                None
+            }
+            Some(value) => self.accept(name, parse(value)),
+        }
+    }
+
+    /// A field that may be absent or null (both give `None`).
+    pub fn optional<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
+        self.known.push(name);
+        match self.object.get(name) {
+            None | Some(Value::Null) => None,
+            Some(value) => self.accept(name, parse(value)),
+        }
+    }
+
+    fn accept<T>(&mut self, name: &str, parsed: Result<T, String>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(reason) => {
+                self.reject(name, reason);
+                None
+            }
+        }
+    }
+
+    /// Ends reading: unknown fields are problems too. Returns every problem.
+    pub fn finish(mut self) -> Vec<InvalidParam> {
+        let mut unknown: Vec<&String> = self
+            .object
+            .keys()
+            .filter(|key| !self.known.contains(&key.as_str()))
+            .collect();
+        unknown.sort();
+        for key in unknown {
+            self.reject(key, "is not a known field");
+        }
+        self.errors
+    }
+}
+
+/// Parsers of single JSON values, each giving a client-facing reason.
+pub mod value {
+    use super::{NaiveDate, Value, ValueError};
+
+    /// A non-empty string of at most `max_chars` characters, trimmed.
+    pub fn text(max_chars: usize) -> impl FnOnce(&Value) -> Result<String, String> {
+        move |value| {
+            let text = value.as_str().ok_or("must be a string")?.trim();
+            if text.is_empty() {
+                Err("must not be empty".to_owned())
+            } else if text.chars().count() > max_chars {
+                Err(format!("must be at most {max_chars} characters"))
+            } else {
+                Ok(text.to_owned())
+            }
+        }
+    }
+
+    /// A string parsed by a domain type's `parse`.
+    pub fn parsed<T>(
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> impl FnOnce(&Value) -> Result<T, String> {
+        move |value| {
+            let text = value.as_str().ok_or("must be a string")?;
+            parse(text).map_err(|e| e.to_string())
+        }
+    }
+
+    /// A whole number.
+    pub fn integer(value: &Value) -> Result<i64, String> {
+        value
+            .as_i64()
+            .ok_or_else(|| "must be a whole number".to_owned())
+    }
+
+    /// A finite number.
+    pub fn number(value: &Value) -> Result<f64, String> {
+        value
+            .as_f64()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| "must be a number".to_owned())
+    }
+
+    /// `true` or `false`.
+    pub fn boolean(value: &Value) -> Result<bool, String> {
+        value
+            .as_bool()
+            .ok_or_else(|| "must be true or false".to_owned())
+    }
+
+    /// A calendar date, `YYYY-MM-DD`.
+    pub fn date(value: &Value) -> Result<NaiveDate, String> {
+        let text = value.as_str().ok_or("must be a date string, YYYY-MM-DD")?;
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| "must be a valid date, YYYY-MM-DD".to_owned())
+    }
+}
+
+/// Reads `page` and `pageSize` query values, remembering problems.
+pub fn page(page: Option<&str>, page_size: Option<&str>, errors: &mut Vec<InvalidParam>) -> Page {
+    let number = match page.map(str::parse::<i64>) {
+        None => 1,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(_) => {
+            errors.push(InvalidParam::new("page", "must be a whole number from 1"));
+            1
+        }
+    };
+    let size = match page_size.map(str::parse::<i64>) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(Ok(n)) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+        Some(_) => {
+            errors.push(InvalidParam::new(
+                "pageSize",
+                format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+            ));
+            DEFAULT_PAGE_SIZE
+        }
+    };
+    Page { number, size }
+}
+
+/// Reads an optional query value with a domain parser, remembering problems.
+pub fn query_value<T, E: std::fmt::Display>(
+    name: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    errors: &mut Vec<InvalidParam>,
+) -> Option<T> {
+    match raw.map(parse) {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(e)) => {
+            errors.push(InvalidParam::new(name, e.to_string()));
+            None
+        }
+    }
+}
+
+/// `Ok(())` when nothing was rejected, else a 400 listing every problem.
+pub fn no_problems(errors: Vec<InvalidParam>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}

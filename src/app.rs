@@ -1,0 +1,161 @@
+//! Assembles the service: configuration, database and migrations, the
+//! neighbourhood index, the token keys, routes, catchers and the
+//! `API-Version` header.
+
+use std::sync::Arc;
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::figment::Figment;
+use rocket::http::{Header, Status};
+use rocket::{Build, Request, Response, Rocket, catch, catchers};
+
+use crate::api::{self, API_VERSION, BASE_PATH};
+use crate::auth::KeySet;
+use crate::config::AppConfig;
+use crate::db::{self, Backend, DbPool, neighbourhoods::NeighbourhoodRow};
+use crate::error::{GuardFailure, Problem};
+use crate::geo::NeighbourhoodIndex;
+
+/// Why the service could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration does not parse.
+    #[error("configuration: {0}")]
+    Config(#[from] Box<rocket::figment::Error>),
+    /// A directory could not be created.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database cannot be reached.
+    #[error("database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    /// Migrations or loading base data failed.
+    #[error("database setup: {0}")]
+    Setup(String),
+    /// The bundled geodata does not load.
+    #[error("geodata: {0}")]
+    GeoData(#[from] crate::geo::GeoDataError),
+    /// The token keys do not load.
+    #[error("keys: {0}")]
+    Keys(#[from] crate::auth::keys::KeyError),
+}
+
+/// Everything the service shares between requests.
+pub struct Services {
+    /// The configuration.
+    pub config: AppConfig,
+    /// The connection pool.
+    pub pool: DbPool,
+    /// The buurt index.
+    pub neighbourhoods: Arc<NeighbourhoodIndex>,
+}
+
+/// Opens the database named in `config` (creating the SQLite directory),
+/// applies migrations and loads the buurten.
+pub fn open_services(config: AppConfig) -> Result<Services, StartError> {
+    create_dir(&config.data_dir)?;
+    if Backend::of_url(&config.database_url) == Backend::Sqlite {
+        let path = std::path::Path::new(db::connection::sqlite_path(&config.database_url));
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_dir(parent)?;
+        }
+    }
+    let pool = db::open_pool(&config.database_url, config.database_pool_size)?;
+    let index = NeighbourhoodIndex::bundled()?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn).map_err(|e| StartError::Setup(e.to_string()))?;
+    let rows: Vec<NeighbourhoodRow> = index
+        .all()
+        .iter()
+        .map(|n| NeighbourhoodRow {
+            code: n.code.clone(),
+            name: n.name.clone(),
+            wijk_code: n.wijk_code.clone(),
+            gemeente_code: n.gemeente_code.clone(),
+            gemeente_name: n.gemeente_name.clone(),
+            geometry: serde_json::to_string(&n.geometry_geojson()).unwrap_or_default(),
+        })
+        .collect();
+    let added = db::neighbourhoods::insert_missing(&mut conn, &rows)
+        .map_err(|e| StartError::Setup(e.to_string()))?;
+    if added > 0 {
+        log::info!("loaded {added} neighbourhoods from the bundled CBS geodata");
+    }
+    Ok(Services {
+        config,
+        pool,
+        neighbourhoods: Arc::new(index),
+    })
+}
+
+fn create_dir(path: &std::path::Path) -> Result<(), StartError> {
+    std::fs::create_dir_all(path).map_err(|source| StartError::DataDir {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// The service, ready to launch, configured by `figment`.
+pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
+    let config = AppConfig::from_figment(&figment)?;
+    let keys = KeySet::load_or_generate(&config.auth, &config.signing_key_path())?;
+    let backend = Backend::of_url(&config.database_url);
+    let services = open_services(config)?;
+    Ok(rocket::custom(figment)
+        .manage(services.config)
+        .manage(services.pool)
+        .manage(services.neighbourhoods)
+        .manage(backend)
+        .manage(keys)
+        .mount(BASE_PATH, api::routes())
+        .mount("/", api::docs::ui_routes())
+        .register("/", catchers![problem_catcher])
+        .attach(ApiVersionHeader))
+}
+
+/// Renders every error Rocket itself produces as problem+json. A failure
+/// in one of our guards was remembered on the request and is shown as is.
+#[catch(default)]
+fn problem_catcher(status: Status, request: &Request<'_>) -> Problem {
+    if let GuardFailure(Some(problem)) = request.local_cache(GuardFailure::default) {
+        return problem.clone();
+    }
+    match status.code {
+        // Rocket answers 422 when a path or query value does not parse.
+        422 | 400 => Problem::for_status(
+            Status::BadRequest,
+            "The request's path or query could not be read.".to_owned(),
+            vec![crate::error::InvalidParam::new(
+                "path",
+                "a value in the path or query has the wrong type",
+            )],
+        ),
+        404 => Problem::for_status(
+            Status::NotFound,
+            format!("There is nothing at {}.", request.uri().path()),
+            Vec::new(),
+        ),
+        _ => Problem::for_status(status, status.reason_lossy().to_owned(), Vec::new()),
+    }
+}
+
+/// Adds `API-Version` to every response.
+struct ApiVersionHeader;
+
+#[rocket::async_trait]
+impl Fairing for ApiVersionHeader {
+    fn info(&self) -> Info {
+        Info {
+            name: "API-Version header",
+            kind: Kind::Response,
+        }
+    }
+
+    async fn on_response<'r>(&self, _request: &'r Request<'_>, response: &mut Response<'r>) {
+        response.set_header(Header::new("API-Version", API_VERSION));
+    }
+}

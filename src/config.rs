@@ -1,0 +1,185 @@
+//! Typed configuration, read once from Rocket's figment (`Rocket.toml`,
+//! `ROCKET_*`) merged with `WOONREGISTER_*` environment variables, and kept in
+//! managed state. Nothing reads configuration from anywhere else.
+
+use std::path::PathBuf;
+
+use rocket::figment::Figment;
+use rocket::figment::providers::{Env, Serialized};
+use serde::{Deserialize, Serialize};
+
+/// The whole service configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AppConfig {
+    /// `postgres://…` for PostgreSQL; a path (or `sqlite://path`) for SQLite.
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    pub database_pool_size: u32,
+    /// Where generated keys, the SQLite database and mail files live.
+    pub data_dir: PathBuf,
+    /// Token verification and issuing.
+    pub auth: AuthConfig,
+    /// Outgoing e-mail.
+    pub smtp: SmtpConfig,
+    /// Signal-rule thresholds and weights.
+    pub rules: RulesConfig,
+    /// How long personal data is kept.
+    pub retention: RetentionConfig,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            database_url: "data/woonregister.sqlite3".to_owned(),
+            database_pool_size: 8,
+            data_dir: PathBuf::from("data"),
+            auth: AuthConfig::default(),
+            smtp: SmtpConfig::default(),
+            rules: RulesConfig::default(),
+            retention: RetentionConfig::default(),
+        }
+    }
+}
+
+/// JWT settings. Without `signing_key_file`, a key is generated under
+/// `data_dir` on first start.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// The `iss` every token must carry.
+    pub issuer: String,
+    /// The `aud` every token must carry.
+    pub audience: String,
+    /// PKCS#8 PEM Ed25519 private key used to issue tokens.
+    pub signing_key_file: Option<PathBuf>,
+    /// Further public keys that still verify tokens (key rotation).
+    pub verification_keys: Vec<VerificationKeyConfig>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "woonregister".to_owned(),
+            audience: "woonregister-api".to_owned(),
+            signing_key_file: None,
+            verification_keys: Vec::new(),
+        }
+    }
+}
+
+/// A public key that verifies tokens carrying its `kid`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VerificationKeyConfig {
+    /// The key id in the token header.
+    pub kid: String,
+    /// SPKI PEM Ed25519 public key file.
+    pub public_key_file: PathBuf,
+}
+
+/// How e-mail leaves the service.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SmtpConfig {
+    /// `file` writes `.eml` files under `data_dir/mail`; `smtp` talks to a server.
+    pub transport: MailTransportKind,
+    /// SMTP server host.
+    pub host: String,
+    /// SMTP server port.
+    pub port: u16,
+    /// Sender address.
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            transport: MailTransportKind::File,
+            host: "127.0.0.1".to_owned(),
+            port: 25,
+            from: "woonregister@localhost".to_owned(),
+        }
+    }
+}
+
+/// The kinds of mail transport.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// `.eml` files on disk: the embedded default.
+    File,
+    /// A real SMTP conversation.
+    Smtp,
+}
+
+/// Thresholds and weights of the signal rules; defaults from DESIGN.md.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RulesConfig {
+    /// Fewer square metres per occupant than this is overcrowding (Bouwbesluit 2012 art. 7.18).
+    pub min_floor_area_per_occupant_m2: f64,
+    /// More occupants per bedroom than this is overcrowding.
+    pub max_occupants_per_bedroom: u32,
+    /// More adults not forming one household than this breaks the local plan.
+    pub max_unrelated_adults: u32,
+    /// This many occupants with one employer is a dependency pattern.
+    pub employer_concentration_min_occupants: u32,
+    /// This many move-ins within `high_turnover_window_days` is high turnover.
+    pub high_turnover_min_move_ins: u32,
+    /// The window for `high_turnover_min_move_ins`.
+    pub high_turnover_window_days: u32,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        Self {
+            min_floor_area_per_occupant_m2: 12.0,
+            max_occupants_per_bedroom: 2,
+            max_unrelated_adults: 2,
+            employer_concentration_min_occupants: 4,
+            high_turnover_min_move_ins: 6,
+            high_turnover_window_days: 90,
+        }
+    }
+}
+
+/// Retention of personal data.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RetentionConfig {
+    /// People whose last occupancy and employment ended longer ago than this are removed.
+    pub months_after_last_activity: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            months_after_last_activity: 24,
+        }
+    }
+}
+
+impl AppConfig {
+    /// The figment every part of the program reads: defaults, then Rocket's
+    /// own sources, then `WOONREGISTER_*` variables (`__` separates nesting,
+    /// e.g. `WOONREGISTER_AUTH__ISSUER`).
+    pub fn figment() -> Figment {
+        Figment::from(rocket::Config::default())
+            .merge(Serialized::defaults(AppConfig::default()))
+            .merge(rocket::Config::figment())
+            .merge(Env::prefixed("WOONREGISTER_").split("__"))
+    }
+
+    /// Reads the configuration from a figment.
+    pub fn from_figment(figment: &Figment) -> Result<Self, Box<rocket::figment::Error>> {
+        figment.extract().map_err(Box::new)
+    }
+
+    /// The file the signing key is read from (and generated into).
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.auth
+            .signing_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("jwt-ed25519.pem"))
+    }
+}

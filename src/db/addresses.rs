@@ -1,0 +1,236 @@
+//! Queries on `addresses`. An absent house letter or addition is stored as
+//! `''` so that the uniqueness constraint also covers addresses without one.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::db::schema::addresses;
+use crate::db::{DbConnection, Page, now};
+
+/// A stored address.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = addresses)]
+pub struct Address {
+    /// Row id.
+    pub id: i64,
+    /// BAG nummeraanduiding id.
+    pub bag_id: Option<String>,
+    /// Canonical postcode, `3131AB`.
+    pub postcode: String,
+    /// House number.
+    pub house_number: i32,
+    /// House letter, `''` when none.
+    pub house_letter: String,
+    /// House-number addition, `''` when none.
+    pub house_number_addition: String,
+    /// Street name.
+    pub street: String,
+    /// Place name.
+    pub city: String,
+    /// BAG usage purpose, lowercase wire name.
+    pub usage_purpose: String,
+    /// Usable floor area in m².
+    pub floor_area_m2: Option<f64>,
+    /// Number of bedrooms, when known.
+    pub bedrooms: Option<i32>,
+    /// WGS84 latitude.
+    pub latitude: f64,
+    /// WGS84 longitude.
+    pub longitude: f64,
+    /// RD New x in metres.
+    pub rd_x: f64,
+    /// RD New y in metres.
+    pub rd_y: f64,
+    /// CBS buurt code.
+    pub neighbourhood_code: Option<String>,
+    /// When the row was created.
+    pub created_at: chrono::NaiveDateTime,
+    /// When the row last changed.
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// Every field of an address that a user or an import sets.
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = addresses, treat_none_as_null = true)]
+pub struct AddressFields {
+    /// BAG nummeraanduiding id.
+    pub bag_id: Option<String>,
+    /// Canonical postcode.
+    pub postcode: String,
+    /// House number.
+    pub house_number: i32,
+    /// House letter or `''`.
+    pub house_letter: String,
+    /// Addition or `''`.
+    pub house_number_addition: String,
+    /// Street name.
+    pub street: String,
+    /// Place name.
+    pub city: String,
+    /// Usage purpose wire name.
+    pub usage_purpose: String,
+    /// Floor area in m².
+    pub floor_area_m2: Option<f64>,
+    /// Bedrooms.
+    pub bedrooms: Option<i32>,
+    /// WGS84 latitude.
+    pub latitude: f64,
+    /// WGS84 longitude.
+    pub longitude: f64,
+    /// RD x.
+    pub rd_x: f64,
+    /// RD y.
+    pub rd_y: f64,
+    /// CBS buurt code.
+    pub neighbourhood_code: Option<String>,
+}
+
+/// The natural key of an address: postcode, number, letter, addition.
+pub type AddressKey = (String, i32, String, String);
+
+impl AddressFields {
+    /// This address's natural key.
+    pub fn key(&self) -> AddressKey {
+        (
+            self.postcode.clone(),
+            self.house_number,
+            self.house_letter.clone(),
+            self.house_number_addition.clone(),
+        )
+    }
+}
+
+impl Address {
+    /// This address's natural key.
+    pub fn key(&self) -> AddressKey {
+        (
+            self.postcode.clone(),
+            self.house_number,
+            self.house_letter.clone(),
+            self.house_number_addition.clone(),
+        )
+    }
+
+    /// The fields of this address as they would be written again.
+    pub fn fields(&self) -> AddressFields {
+        AddressFields {
+            bag_id: self.bag_id.clone(),
+            postcode: self.postcode.clone(),
+            house_number: self.house_number,
+            house_letter: self.house_letter.clone(),
+            house_number_addition: self.house_number_addition.clone(),
+            street: self.street.clone(),
+            city: self.city.clone(),
+            usage_purpose: self.usage_purpose.clone(),
+            floor_area_m2: self.floor_area_m2,
+            bedrooms: self.bedrooms,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            rd_x: self.rd_x,
+            rd_y: self.rd_y,
+            neighbourhood_code: self.neighbourhood_code.clone(),
+        }
+    }
+}
+
+/// Filters of the address list; `None` does not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddressFilter {
+    /// Exact canonical postcode.
+    pub postcode: Option<String>,
+    /// Exact house number.
+    pub house_number: Option<i32>,
+    /// Exact house letter (`''` for none).
+    pub house_letter: Option<String>,
+    /// Exact addition (`''` for none).
+    pub house_number_addition: Option<String>,
+    /// CBS buurt code.
+    pub neighbourhood_code: Option<String>,
+}
+
+fn filtered(
+    filter: &AddressFilter,
+) -> addresses::BoxedQuery<'static, crate::db::connection::MultiBackend> {
+    let mut query = addresses::table.into_boxed();
+    if let Some(postcode) = &filter.postcode {
+        query = query.filter(addresses::postcode.eq(postcode.clone()));
+    }
+    if let Some(number) = filter.house_number {
+        query = query.filter(addresses::house_number.eq(number));
+    }
+    if let Some(letter) = &filter.house_letter {
+        query = query.filter(addresses::house_letter.eq(letter.clone()));
+    }
+    if let Some(addition) = &filter.house_number_addition {
+        query = query.filter(addresses::house_number_addition.eq(addition.clone()));
+    }
+    if let Some(code) = &filter.neighbourhood_code {
+        query = query.filter(addresses::neighbourhood_code.eq(code.clone()));
+    }
+    query
+}
+
+/// One page of addresses matching `filter`, ordered by id, and the total count.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AddressFilter,
+    page: Page,
+) -> QueryResult<(Vec<Address>, i64)> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let items = filtered(filter)
+        .order(addresses::id)
+        .limit(page.size)
+        .offset(page.offset())
+        .select(Address::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// The address with this id.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Address>> {
+    addresses::table
+        .find(id)
+        .select(Address::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a new address.
+pub fn insert(conn: &mut DbConnection, fields: &AddressFields) -> QueryResult<Address> {
+    let now = now();
+    diesel::insert_into(addresses::table)
+        .values((
+            fields,
+            addresses::created_at.eq(now),
+            addresses::updated_at.eq(now),
+        ))
+        .returning(addresses::all_columns)
+        .get_result(conn)
+}
+
+/// Replaces every user-set field of the address with this id.
+pub fn update(conn: &mut DbConnection, id: i64, fields: &AddressFields) -> QueryResult<Address> {
+    diesel::update(addresses::table.find(id))
+        .set((fields, addresses::updated_at.eq(now())))
+        .returning(addresses::all_columns)
+        .get_result(conn)
+}
+
+/// Every stored address by natural key, for imports.
+pub fn all_by_key(conn: &mut DbConnection) -> QueryResult<HashMap<AddressKey, Address>> {
+    let rows = addresses::table.select(Address::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|a| (a.key(), a)).collect())
+}
+
+/// The number of addresses in each neighbourhood that has any.
+pub fn count_by_neighbourhood(conn: &mut DbConnection) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(Option<String>, i64)> = addresses::table
+        .group_by(addresses::neighbourhood_code)
+        .select((addresses::neighbourhood_code, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(code, count)| code.map(|c| (c, count)))
+        .collect())
+}

@@ -1,0 +1,70 @@
+//! Queries on `housing_provisions`: which organisation owns, lets or
+//! manages an address, and when.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::db::organisations::Organisation;
+use crate::db::schema::{housing_provisions, organisations};
+use crate::db::{DbConnection, now};
+
+/// A stored link between an address and a landlord organisation.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = housing_provisions)]
+pub struct HousingProvision {
+    /// Row id.
+    pub id: i64,
+    /// The address.
+    pub address_id: i64,
+    /// The landlord organisation.
+    pub organisation_id: i64,
+    /// `owner`, `lessor` or `manager`.
+    pub role: String,
+    /// First day of the provision.
+    pub start_date: NaiveDate,
+    /// Last day, when it has ended.
+    pub end_date: Option<NaiveDate>,
+    /// The declaration that recorded it, if any.
+    pub declaration_id: Option<i64>,
+    /// When the row was created.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// A new link between an address and a landlord.
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = housing_provisions)]
+pub struct NewHousingProvision {
+    /// The address.
+    pub address_id: i64,
+    /// The landlord organisation.
+    pub organisation_id: i64,
+    /// `owner`, `lessor` or `manager`.
+    pub role: String,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: Option<NaiveDate>,
+    /// The declaration that recorded it, if any.
+    pub declaration_id: Option<i64>,
+}
+
+/// Stores a new link.
+pub fn insert(conn: &mut DbConnection, new: &NewHousingProvision) -> QueryResult<HousingProvision> {
+    diesel::insert_into(housing_provisions::table)
+        .values((new, housing_provisions::created_at.eq(now())))
+        .returning(housing_provisions::all_columns)
+        .get_result(conn)
+}
+
+/// Every landlord link of an address with its organisation, oldest first.
+pub fn for_address(
+    conn: &mut DbConnection,
+    address_id: i64,
+) -> QueryResult<Vec<(HousingProvision, Organisation)>> {
+    housing_provisions::table
+        .inner_join(organisations::table)
+        .filter(housing_provisions::address_id.eq(address_id))
+        .order((housing_provisions::start_date, housing_provisions::id))
+        .select((HousingProvision::as_select(), Organisation::as_select()))
+        .load(conn)
+}

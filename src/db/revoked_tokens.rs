@@ -1,0 +1,30 @@
+//! Queries on `revoked_tokens`: token ids that no longer open anything.
+
+use diesel::prelude::*;
+
+use crate::db::schema::revoked_tokens;
+use crate::db::{DbConnection, now};
+
+/// Revokes the token with id `jti`; revoking twice is harmless.
+/// Returns whether this call revoked it.
+pub fn revoke(conn: &mut DbConnection, jti: &str, reason: Option<&str>) -> QueryResult<bool> {
+    if is_revoked(conn, jti)? {
+        return Ok(false);
+    }
+    diesel::insert_into(revoked_tokens::table)
+        .values((
+            revoked_tokens::jti.eq(jti),
+            revoked_tokens::revoked_at.eq(now()),
+            revoked_tokens::reason.eq(reason),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Whether the token with id `jti` has been revoked.
+pub fn is_revoked(conn: &mut DbConnection, jti: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        revoked_tokens::table.filter(revoked_tokens::jti.eq(jti)),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,5 @@
+//! The `woonregister` command: serves the API by default; see `--help`.
+
+fn main() -> std::process::ExitCode {
+    woonregister::cli::run()
+}

@@ -1,0 +1,3 @@
+//! Integration tests of the woonregister HTTP API.
+
+fn main() {}
