@@ -1,3 +1,15 @@
-//! Integration tests of the woonregister HTTP API.
+//! Integration tests of woonregister through real HTTP requests to the
+//! Rocket app, each test with its own app and database (SQLite, or
+//! PostgreSQL when `WOONREGISTER_TEST_POSTGRES_URL` is set).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![allow(missing_docs, reason = "test functions are named as sentences")]
 
-fn main() {}
+mod addresses;
+mod authentication;
+mod authorisation_matrix;
+mod conventions;
+mod import;
+mod migrations;
+mod neighbourhoods;
+mod organisations;
+mod support;

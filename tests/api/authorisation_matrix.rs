@@ -1,0 +1,208 @@
+//! Every endpoint with every role and with no token: 401 without a token,
+//! 403 for a role that may not, success for a role that may. The table
+//! must name every mounted API route.
+
+use std::cell::Cell;
+
+use rocket::http::Status;
+use serde_json::{Value, json};
+use woonregister::auth::Role;
+
+use crate::support::{TestApp, address_body, organisation_body};
+
+const ALL: &[Role] = &[Role::Admin, Role::Staff, Role::Inspector, Role::Agency];
+const STAFF: &[Role] = &[Role::Admin, Role::Staff];
+const OFFICIALS: &[Role] = &[Role::Admin, Role::Staff, Role::Inspector];
+
+/// One row: the route as mounted, the request to send, who may.
+struct Endpoint {
+    method: &'static str,
+    route: &'static str,
+    path: String,
+    body: Option<Box<dyn Fn() -> Value>>,
+    allowed: Option<&'static [Role]>,
+}
+
+fn endpoint(
+    method: &'static str,
+    route: &'static str,
+    path: impl Into<String>,
+    allowed: Option<&'static [Role]>,
+) -> Endpoint {
+    Endpoint {
+        method,
+        route,
+        path: path.into(),
+        body: None,
+        allowed,
+    }
+}
+
+#[test]
+#[expect(clippy::too_many_lines, reason = "the table is the test")]
+fn every_endpoint_admits_exactly_its_roles() {
+    let app = TestApp::new();
+    let address_id = app.create_address(&address_body(1))["id"].as_i64().unwrap();
+    let organisation_id = app.create_organisation(&organisation_body("12345678"))["id"]
+        .as_i64()
+        .unwrap();
+    let counter = std::rc::Rc::new(Cell::new(100));
+
+    let next = counter.clone();
+    let new_address = move || {
+        next.set(next.get() + 1);
+        address_body(next.get())
+    };
+    let next = counter.clone();
+    let new_organisation = move || {
+        next.set(next.get() + 1);
+        organisation_body(&format!("{:08}", next.get()))
+    };
+    let landlord = move || json!({"organisationId": organisation_id, "role": "owner", "startDate": "2026-01-01"});
+
+    let mut table = vec![
+        endpoint("GET", "/api/v1/health", "/api/v1/health", None),
+        endpoint(
+            "POST",
+            "/api/v1/addresses",
+            "/api/v1/addresses",
+            Some(STAFF),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/addresses?<query..>",
+            "/api/v1/addresses?postcode=3131AB&houseNumber=1",
+            Some(ALL),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/addresses/<id>",
+            format!("/api/v1/addresses/{address_id}"),
+            Some(ALL),
+        ),
+        endpoint(
+            "PATCH",
+            "/api/v1/addresses/<id>",
+            format!("/api/v1/addresses/{address_id}"),
+            Some(STAFF),
+        ),
+        endpoint(
+            "POST",
+            "/api/v1/addresses/<id>/landlords",
+            format!("/api/v1/addresses/{address_id}/landlords"),
+            Some(STAFF),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/addresses/<id>/landlords",
+            format!("/api/v1/addresses/{address_id}/landlords"),
+            Some(OFFICIALS),
+        ),
+        endpoint(
+            "POST",
+            "/api/v1/organisations",
+            "/api/v1/organisations",
+            Some(STAFF),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/organisations?<query..>",
+            "/api/v1/organisations",
+            Some(STAFF),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/organisations/<id>",
+            format!("/api/v1/organisations/{organisation_id}"),
+            Some(STAFF),
+        ),
+        endpoint(
+            "PATCH",
+            "/api/v1/organisations/<id>",
+            format!("/api/v1/organisations/{organisation_id}"),
+            Some(STAFF),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/neighbourhoods",
+            "/api/v1/neighbourhoods",
+            Some(OFFICIALS),
+        ),
+    ];
+    table[1].body = Some(Box::new(new_address));
+    table[4].body = Some(Box::new(|| json!({"bedrooms": 3})));
+    table[5].body = Some(Box::new(landlord));
+    table[7].body = Some(Box::new(new_organisation));
+    table[10].body = Some(Box::new(|| json!({"certified": true})));
+
+    let mounted: Vec<(String, String)> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| {
+            r.uri.path().starts_with("/api/v1") && !r.uri.path().starts_with("/api/v1/docs")
+        })
+        .filter(|r| r.uri.path() != "/api/v1/openapi.json")
+        .map(|r| (r.method.as_str().to_owned(), r.uri.to_string()))
+        .collect();
+    for (method, route) in &mounted {
+        assert!(
+            table.iter().any(|e| e.method == method && e.route == route),
+            "{method} {route} is mounted but not in the authorisation matrix"
+        );
+    }
+    assert_eq!(
+        mounted.len(),
+        table.len(),
+        "the matrix names routes that are not mounted"
+    );
+
+    for e in &table {
+        let body = e.body.as_ref().map(|make| make());
+        let anonymous = app.send(e.method, &e.path, None, body.as_ref());
+        match e.allowed {
+            None => assert!(
+                anonymous.status.class().is_success(),
+                "{} {}: {}",
+                e.method,
+                e.path,
+                anonymous.status
+            ),
+            Some(_) => assert_eq!(
+                anonymous.status,
+                Status::Unauthorized,
+                "{} {} without a token",
+                e.method,
+                e.path
+            ),
+        }
+        for role in ALL {
+            let body = e.body.as_ref().map(|make| make());
+            let reply = app.send(e.method, &e.path, Some(&app.token(*role)), body.as_ref());
+            let may = e.allowed.is_none_or(|allowed| allowed.contains(role));
+            if may {
+                assert!(
+                    reply.status.class().is_success(),
+                    "{} {} as {role:?}: {} {}",
+                    e.method,
+                    e.path,
+                    reply.status,
+                    reply.body
+                );
+            } else {
+                assert_eq!(
+                    reply.status,
+                    Status::Forbidden,
+                    "{} {} as {role:?}: {}",
+                    e.method,
+                    e.path,
+                    reply.body
+                );
+                assert_eq!(
+                    reply.content_type.as_deref(),
+                    Some("application/problem+json")
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The HTTP conventions of API.md that hold for every endpoint.
+
+use rocket::http::{ContentType, Header, Status};
+use serde_json::json;
+use woonregister::auth::Role;
+
+use crate::support::{TestApp, address_body};
+
+#[test]
+fn health_reports_the_database_and_needs_no_token() {
+    let app = TestApp::new();
+    let reply = app.send("GET", "/api/v1/health", None, None);
+    assert_eq!(reply.status, Status::Ok);
+    let body = reply.json();
+    assert_eq!(body["status"], "ok");
+    let expected = if app.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(body["database"], expected);
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn every_response_carries_the_full_api_version() {
+    let app = TestApp::new();
+    let staff = app.token(Role::Staff);
+    for reply in [
+        app.send("GET", "/api/v1/health", None, None),
+        app.get("/api/v1/addresses", &staff),
+        app.get("/api/v1/addresses/999", &staff),
+        app.send("GET", "/api/v1/addresses", None, None),
+        app.get("/api/v1/nothing-here", &staff),
+        app.send("GET", "/api/v1/openapi.json", None, None),
+    ] {
+        assert_eq!(reply.header("API-Version"), Some("1.0.0"), "{}", reply.body);
+    }
+}
+
+#[test]
+fn an_unknown_path_is_a_problem_json_404() {
+    let app = TestApp::new();
+    let reply = app.get("/api/v1/nothing-here", &app.token(Role::Staff));
+    assert_eq!(reply.status, Status::NotFound);
+    assert_eq!(
+        reply.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+    let problem = reply.json();
+    assert_eq!(problem["status"], 404);
+    assert!(
+        problem["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:woonregister:problem:")
+    );
+    assert!(problem["title"].is_string() && problem["detail"].is_string());
+}
+
+#[test]
+fn a_body_that_is_not_json_is_a_400_naming_the_body() {
+    let app = TestApp::new();
+    let staff = app.token(Role::Staff);
+    for raw in ["{bad", "[1, 2]", "\"text\"", ""] {
+        let reply = app
+            .client
+            .post("/api/v1/addresses")
+            .header(Header::new("Authorization", format!("Bearer {staff}")))
+            .header(ContentType::JSON)
+            .body(raw)
+            .dispatch();
+        assert_eq!(reply.status(), Status::BadRequest, "{raw:?}");
+        let problem: serde_json::Value =
+            serde_json::from_str(&reply.into_string().unwrap()).unwrap();
+        assert_eq!(problem["invalidParams"][0]["name"], "body", "{raw:?}");
+    }
+}
+
+#[test]
+fn a_body_over_the_limit_is_413_and_stores_nothing() {
+    let app = TestApp::new();
+    let staff = app.token(Role::Staff);
+    let mut body = address_body(1);
+    body["street"] = json!("x".repeat(1024 * 1024 + 10));
+    let reply = app.post("/api/v1/addresses", &staff, &body);
+    assert_eq!(reply.status, Status::PayloadTooLarge);
+    assert_eq!(
+        reply.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+    assert_eq!(app.get("/api/v1/addresses", &staff).json()["total"], 0);
+}
+
+#[test]
+fn a_path_id_that_is_not_a_number_is_a_400() {
+    let app = TestApp::new();
+    let reply = app.get("/api/v1/addresses/abc", &app.token(Role::Staff));
+    assert_eq!(reply.status, Status::BadRequest);
+    assert_eq!(
+        reply.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+}
+
+#[test]
+fn the_openapi_document_describes_every_api_route() {
+    let app = TestApp::new();
+    let reply = app.send("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(reply.status, Status::Ok);
+    let doc = reply.json();
+    assert_eq!(doc["info"]["version"], "1.0.0");
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    let paths = doc["paths"].as_object().unwrap();
+    for route in app.client.rocket().routes() {
+        let path = route.uri.path().to_string();
+        let Some(relative) = path.strip_prefix("/api/v1") else {
+            continue;
+        };
+        if relative.starts_with("/docs") || relative == "/openapi.json" {
+            continue;
+        }
+        let documented = relative.replace("<id>", "{id}");
+        let method = route.method.as_str().to_lowercase();
+        let operation = &paths
+            .get(&documented)
+            .unwrap_or_else(|| panic!("{documented} is not documented"))[&method];
+        assert!(
+            operation.is_object(),
+            "{method} {documented} is not documented"
+        );
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            if status.starts_with('2') {
+                assert!(
+                    response["headers"]["API-Version"].is_object(),
+                    "{method} {documented} {status}"
+                );
+            } else {
+                assert!(
+                    response["content"]["application/problem+json"].is_object(),
+                    "{method} {documented} {status} is not problem+json"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_swagger_ui_is_served_from_the_binary() {
+    let app = TestApp::new();
+    let reply = app.send("GET", "/api/v1/docs/", None, None);
+    assert_eq!(reply.status, Status::Ok);
+    assert!(
+        reply.body.contains("swagger-ui"),
+        "{}",
+        &reply.body[..reply.body.len().min(300)]
+    );
+    let initializer = app.send("GET", "/api/v1/docs/swagger-initializer.js", None, None);
+    assert_eq!(initializer.status, Status::Ok);
+    assert!(initializer.body.contains("/api/v1/openapi.json"));
+}
