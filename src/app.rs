@@ -68,18 +68,21 @@ pub fn open_services(config: AppConfig) -> Result<Services, StartError> {
     let index = NeighbourhoodIndex::bundled()?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn).map_err(|e| StartError::Setup(e.to_string()))?;
-    let rows: Vec<NeighbourhoodRow> = index
+    let rows = index
         .all()
         .iter()
-        .map(|n| NeighbourhoodRow {
-            code: n.code.clone(),
-            name: n.name.clone(),
-            wijk_code: n.wijk_code.clone(),
-            gemeente_code: n.gemeente_code.clone(),
-            gemeente_name: n.gemeente_name.clone(),
-            geometry: serde_json::to_string(&n.geometry_geojson()).unwrap_or_default(),
+        .map(|n| {
+            Ok(NeighbourhoodRow {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                wijk_code: n.wijk_code.clone(),
+                gemeente_code: n.gemeente_code.clone(),
+                gemeente_name: n.gemeente_name.clone(),
+                geometry: serde_json::to_string(&n.geometry_geojson())
+                    .map_err(|e| StartError::Setup(e.to_string()))?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, StartError>>()?;
     let added = db::neighbourhoods::insert_missing(&mut conn, &rows)
         .map_err(|e| StartError::Setup(e.to_string()))?;
     if added > 0 {

@@ -167,10 +167,10 @@ impl AppConfig {
         Figment::from(rocket::Config::default())
             .merge(Serialized::defaults(AppConfig::default()))
             .merge(rocket::Config::figment())
-            .merge(Env::prefixed("WOONREGISTER_").split("__"))
+            .merge(Env::prefixed("WOONREGISTER_").split("__").global())
     }
 
-    /// Reads the configuration from a figment.
+    /// Reads the configuration from a figment (its selected profile).
     pub fn from_figment(figment: &Figment) -> Result<Self, Box<rocket::figment::Error>> {
         figment.extract().map_err(Box::new)
     }
@@ -181,5 +181,43 @@ impl AppConfig {
             .signing_key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("jwt-ed25519.pem"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    #[test]
+    fn rule_defaults_are_the_norms_of_the_design() {
+        let rules = RulesConfig::default();
+        assert!((rules.min_floor_area_per_occupant_m2 - 12.0).abs() < f64::EPSILON);
+        assert_eq!(rules.max_occupants_per_bedroom, 2);
+        assert_eq!(rules.max_unrelated_adults, 2);
+        assert_eq!(rules.employer_concentration_min_occupants, 4);
+        assert_eq!(rules.high_turnover_min_move_ins, 6);
+        assert_eq!(rules.high_turnover_window_days, 90);
+    }
+
+    #[test]
+    fn settings_override_the_defaults_per_field() {
+        let figment = AppConfig::figment()
+            .merge(("database_url", "postgres://db.example/woonregister"))
+            .merge(("rules.max_unrelated_adults", 3))
+            .merge(("auth.issuer", "vlaardingen"));
+        let config = AppConfig::from_figment(&figment).unwrap();
+        assert_eq!(config.database_url, "postgres://db.example/woonregister");
+        assert_eq!(config.rules.max_unrelated_adults, 3);
+        assert_eq!(config.rules.max_occupants_per_bedroom, 2);
+        assert_eq!(config.auth.issuer, "vlaardingen");
+        assert_eq!(config.auth.audience, "woonregister-api");
+    }
+
+    #[test]
+    fn a_setting_of_the_wrong_type_is_an_error_not_a_default() {
+        let figment = AppConfig::figment().merge(("database_pool_size", "many"));
+        assert!(AppConfig::from_figment(&figment).is_err());
     }
 }
