@@ -89,6 +89,20 @@ pub struct SmtpConfig {
     pub port: u16,
     /// Sender address.
     pub from: String,
+    /// How the SMTP connection is protected.
+    pub tls: SmtpTls,
+    /// SMTP user name, when the server wants one.
+    pub username: Option<String>,
+    /// SMTP password.
+    pub password: Option<String>,
+    /// How often the worker looks for mail to send, in seconds.
+    pub poll_interval_seconds: u64,
+    /// The wait after the first failed attempt; it doubles per attempt.
+    pub retry_base_seconds: u64,
+    /// The longest wait between attempts.
+    pub retry_max_seconds: u64,
+    /// After this many failed attempts a message is left for an operator.
+    pub max_attempts: u32,
 }
 
 impl Default for SmtpConfig {
@@ -98,8 +112,27 @@ impl Default for SmtpConfig {
             host: "127.0.0.1".to_owned(),
             port: 25,
             from: "woonregister@localhost".to_owned(),
+            tls: SmtpTls::None,
+            username: None,
+            password: None,
+            poll_interval_seconds: 5,
+            retry_base_seconds: 30,
+            retry_max_seconds: 3_600,
+            max_attempts: 20,
         }
     }
+}
+
+/// Protection of the SMTP connection.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP, for a relay on the same host or a trusted network.
+    None,
+    /// STARTTLS after connecting (usually port 587).
+    Starttls,
+    /// TLS from the start (usually port 465).
+    Tls,
 }
 
 /// The kinds of mail transport.

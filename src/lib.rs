@@ -21,12 +21,15 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod filing;
 pub mod geo;
+pub mod mail;
 
 pub use app::rocket;

@@ -234,3 +234,23 @@ pub fn count_by_neighbourhood(conn: &mut DbConnection) -> QueryResult<HashMap<St
         .filter_map(|(code, count)| code.map(|c| (c, count)))
         .collect())
 }
+
+/// The addresses with these ids.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Address>> {
+    addresses::table
+        .filter(addresses::id.eq_any(ids))
+        .select(Address::as_select())
+        .load(conn)
+}
+
+/// The address with this natural key.
+pub fn find_by_key(conn: &mut DbConnection, key: &AddressKey) -> QueryResult<Option<Address>> {
+    addresses::table
+        .filter(addresses::postcode.eq(&key.0))
+        .filter(addresses::house_number.eq(key.1))
+        .filter(addresses::house_letter.eq(&key.2))
+        .filter(addresses::house_number_addition.eq(&key.3))
+        .select(Address::as_select())
+        .first(conn)
+        .optional()
+}

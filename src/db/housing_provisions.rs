@@ -68,3 +68,30 @@ pub fn for_address(
         .select((HousingProvision::as_select(), Organisation::as_select()))
         .load(conn)
 }
+
+/// Sets the address, landlord and dates of the provision a declaration
+/// recorded.
+pub fn update_for_declaration(
+    conn: &mut DbConnection,
+    declaration_id: i64,
+    new: &NewHousingProvision,
+) -> QueryResult<usize> {
+    diesel::update(
+        housing_provisions::table.filter(housing_provisions::declaration_id.eq(declaration_id)),
+    )
+    .set((
+        housing_provisions::address_id.eq(new.address_id),
+        housing_provisions::organisation_id.eq(new.organisation_id),
+        housing_provisions::start_date.eq(new.start_date),
+        housing_provisions::end_date.eq(new.end_date),
+    ))
+    .execute(conn)
+}
+
+/// Removes the provision a withdrawn declaration recorded.
+pub fn delete_for_declaration(conn: &mut DbConnection, declaration_id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        housing_provisions::table.filter(housing_provisions::declaration_id.eq(declaration_id)),
+    )
+    .execute(conn)
+}

@@ -3,10 +3,16 @@
 //! table family. Everything backend-specific stays inside this module.
 
 pub mod addresses;
+pub mod audit_events;
 pub mod connection;
+pub mod declarations;
+pub mod employments;
 pub mod housing_provisions;
 pub mod neighbourhoods;
+pub mod occupancies;
 pub mod organisations;
+pub mod outbox;
+pub mod people;
 pub mod revoked_tokens;
 pub mod schema;
 
@@ -17,6 +23,29 @@ pub use connection::{Backend, DbConnection, DbPool, connect, open_pool, run_migr
 pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// Runs `work` in a transaction that holds the write lock from its start.
+///
+/// On SQLite a transaction that reads before it writes fails at once with
+/// "database is locked" when another writer committed in between; taking
+/// the write lock first (as `BEGIN IMMEDIATE` would) makes concurrent
+/// writers queue on the busy timeout instead. PostgreSQL needs nothing.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection as _;
+    use diesel::connection::SimpleConnection as _;
+
+    conn.transaction(|conn| {
+        if conn.backend() == Backend::Sqlite {
+            // A write that touches no row still takes the RESERVED lock.
+            conn.batch_execute("UPDATE revoked_tokens SET jti = jti WHERE 0")?;
+        }
+        work(conn)
+    })
 }
 
 /// Whether a Diesel error is a unique-constraint violation (a duplicate).

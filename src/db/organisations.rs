@@ -143,3 +143,11 @@ pub fn mark_landlord(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
+
+/// The organisations with these ids.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(Organisation::as_select())
+        .load(conn)
+}

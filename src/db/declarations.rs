@@ -1,0 +1,211 @@
+//! Queries on `declarations`, the agencies' housing declarations.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::db::schema::declarations;
+use crate::db::{DbConnection, Page, now};
+
+/// A stored declaration.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = declarations)]
+pub struct Declaration {
+    /// Row id.
+    pub id: i64,
+    /// The filing agency.
+    pub agency_id: i64,
+    /// The worker.
+    pub person_id: i64,
+    /// Where the worker lives.
+    pub address_id: i64,
+    /// Who lets the dwelling.
+    pub landlord_id: i64,
+    /// Household label.
+    pub household: Option<String>,
+    /// First day at the address.
+    pub start_date: NaiveDate,
+    /// Last day, when known.
+    pub end_date: Option<NaiveDate>,
+    /// Rent per month in euro cents.
+    pub rent_per_month_cents: Option<i64>,
+    /// Whether the rent is deducted from wages.
+    pub rent_deducted_from_wages: bool,
+    /// Whether the lease is separate from the work contract.
+    pub separate_rental_contract: bool,
+    /// `accepted`, `amended`, `ended` or `withdrawn`.
+    pub status: String,
+    /// The agency's key for safe retries.
+    pub idempotency_key: Option<String>,
+    /// The `sub` of the token that filed it.
+    pub filed_by: String,
+    /// When it was filed.
+    pub filed_at: chrono::NaiveDateTime,
+    /// When it last changed.
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// The fields a filing or an amendment sets.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
+#[diesel(table_name = declarations, treat_none_as_null = true)]
+pub struct DeclarationFields {
+    /// The worker.
+    pub person_id: i64,
+    /// The address.
+    pub address_id: i64,
+    /// The landlord.
+    pub landlord_id: i64,
+    /// Household label.
+    pub household: Option<String>,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: Option<NaiveDate>,
+    /// Rent in cents.
+    pub rent_per_month_cents: Option<i64>,
+    /// Rent deducted from wages.
+    pub rent_deducted_from_wages: bool,
+    /// Separate lease.
+    pub separate_rental_contract: bool,
+    /// Status after this change.
+    pub status: String,
+}
+
+/// Who filed, and under which retry key.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = declarations)]
+pub struct Filing {
+    /// The agency.
+    pub agency_id: i64,
+    /// The retry key.
+    pub idempotency_key: Option<String>,
+    /// The token's subject.
+    pub filed_by: String,
+}
+
+/// Filters of the declaration list; `None` does not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeclarationFilter {
+    /// Only this agency's.
+    pub agency_id: Option<i64>,
+    /// Only with this status.
+    pub status: Option<String>,
+    /// Only for this address.
+    pub address_id: Option<i64>,
+    /// Only those in force on this day.
+    pub active_on: Option<NaiveDate>,
+}
+
+/// Stores a new declaration.
+pub fn insert(
+    conn: &mut DbConnection,
+    filing: &Filing,
+    fields: &DeclarationFields,
+) -> QueryResult<Declaration> {
+    let now = now();
+    diesel::insert_into(declarations::table)
+        .values((
+            filing,
+            fields,
+            declarations::filed_at.eq(now),
+            declarations::updated_at.eq(now),
+        ))
+        .returning(declarations::all_columns)
+        .get_result(conn)
+}
+
+/// Replaces the fields of the declaration with this id.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &DeclarationFields,
+) -> QueryResult<Declaration> {
+    diesel::update(declarations::table.find(id))
+        .set((fields, declarations::updated_at.eq(now())))
+        .returning(declarations::all_columns)
+        .get_result(conn)
+}
+
+/// Sets the status of the declaration with this id.
+pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<Declaration> {
+    diesel::update(declarations::table.find(id))
+        .set((
+            declarations::status.eq(status),
+            declarations::updated_at.eq(now()),
+        ))
+        .returning(declarations::all_columns)
+        .get_result(conn)
+}
+
+/// The declaration with this id.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Declaration>> {
+    declarations::table
+        .find(id)
+        .select(Declaration::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The declaration an agency filed under this retry key.
+pub fn find_by_idempotency_key(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    key: &str,
+) -> QueryResult<Option<Declaration>> {
+    declarations::table
+        .filter(declarations::agency_id.eq(agency_id))
+        .filter(declarations::idempotency_key.eq(key))
+        .select(Declaration::as_select())
+        .first(conn)
+        .optional()
+}
+
+fn filtered(
+    filter: &DeclarationFilter,
+) -> declarations::BoxedQuery<'static, crate::db::connection::MultiBackend> {
+    let mut query = declarations::table.into_boxed();
+    if let Some(agency_id) = filter.agency_id {
+        query = query.filter(declarations::agency_id.eq(agency_id));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(declarations::status.eq(status.clone()));
+    }
+    if let Some(address_id) = filter.address_id {
+        query = query.filter(declarations::address_id.eq(address_id));
+    }
+    if let Some(day) = filter.active_on {
+        query = query
+            .filter(declarations::start_date.le(day))
+            .filter(
+                declarations::end_date
+                    .is_null()
+                    .or(declarations::end_date.ge(day)),
+            )
+            .filter(declarations::status.ne("withdrawn"));
+    }
+    query
+}
+
+/// One page of declarations matching `filter`, newest first, and the total.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &DeclarationFilter,
+    page: Page,
+) -> QueryResult<(Vec<Declaration>, i64)> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let items = filtered(filter)
+        .order(declarations::id.desc())
+        .limit(page.size)
+        .offset(page.offset())
+        .select(Declaration::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// Every declaration about a person, oldest first.
+pub fn for_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<Declaration>> {
+    declarations::table
+        .filter(declarations::person_id.eq(person_id))
+        .order(declarations::id)
+        .select(Declaration::as_select())
+        .load(conn)
+}

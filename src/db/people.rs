@@ -1,0 +1,139 @@
+//! Queries on `people`. A person is found again by BSN, or, for workers
+//! without one yet, by family name, given names and date of birth.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::db::schema::people;
+use crate::db::{DbConnection, now};
+
+/// A stored person. `nationality` is kept because the declaration carries
+/// it; no rule, score or plan may read it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = people)]
+pub struct Person {
+    /// Row id; the only way a person is named in URLs and logs.
+    pub id: i64,
+    /// BSN, when known.
+    pub bsn: Option<String>,
+    /// Family name.
+    pub family_name: String,
+    /// Given names.
+    pub given_names: String,
+    /// Date of birth.
+    pub date_of_birth: NaiveDate,
+    /// ISO 3166-1 alpha-2 code, as declared.
+    pub nationality: Option<String>,
+    /// When the row was created.
+    pub created_at: chrono::NaiveDateTime,
+    /// When the row last changed.
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// Every field of a person that a declaration sets.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
+#[diesel(table_name = people, treat_none_as_null = true)]
+pub struct PersonFields {
+    /// BSN.
+    pub bsn: Option<String>,
+    /// Family name.
+    pub family_name: String,
+    /// Given names.
+    pub given_names: String,
+    /// Date of birth.
+    pub date_of_birth: NaiveDate,
+    /// Nationality code.
+    pub nationality: Option<String>,
+}
+
+/// The person with this id.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Person>> {
+    people::table
+        .find(id)
+        .select(Person::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The person with this BSN.
+pub fn find_by_bsn(conn: &mut DbConnection, bsn: &str) -> QueryResult<Option<Person>> {
+    people::table
+        .filter(people::bsn.eq(bsn))
+        .select(Person::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// People with exactly these names and date of birth, oldest first.
+pub fn find_by_identity(
+    conn: &mut DbConnection,
+    family_name: &str,
+    given_names: &str,
+    date_of_birth: NaiveDate,
+) -> QueryResult<Vec<Person>> {
+    people::table
+        .filter(people::family_name.eq(family_name))
+        .filter(people::given_names.eq(given_names))
+        .filter(people::date_of_birth.eq(date_of_birth))
+        .order(people::id)
+        .select(Person::as_select())
+        .load(conn)
+}
+
+/// Stores a new person.
+pub fn insert(conn: &mut DbConnection, fields: &PersonFields) -> QueryResult<Person> {
+    let now = now();
+    diesel::insert_into(people::table)
+        .values((
+            fields,
+            people::created_at.eq(now),
+            people::updated_at.eq(now),
+        ))
+        .returning(people::all_columns)
+        .get_result(conn)
+}
+
+/// Replaces the fields of the person with this id.
+pub fn update(conn: &mut DbConnection, id: i64, fields: &PersonFields) -> QueryResult<Person> {
+    diesel::update(people::table.find(id))
+        .set((fields, people::updated_at.eq(now())))
+        .returning(people::all_columns)
+        .get_result(conn)
+}
+
+/// The person these fields describe: the one with the same BSN, else one
+/// with the same names and date of birth and no conflicting BSN (who then
+/// gets the BSN), else a new person.
+pub fn find_or_insert(conn: &mut DbConnection, fields: &PersonFields) -> QueryResult<Person> {
+    if let Some(bsn) = &fields.bsn
+        && let Some(person) = find_by_bsn(conn, bsn)?
+    {
+        return Ok(person);
+    }
+    let same_identity = find_by_identity(
+        conn,
+        &fields.family_name,
+        &fields.given_names,
+        fields.date_of_birth,
+    )?;
+    let compatible = same_identity
+        .into_iter()
+        .find(|p| p.bsn.is_none() || p.bsn == fields.bsn);
+    match compatible {
+        Some(person) if person.bsn.is_none() && fields.bsn.is_some() => {
+            let mut known = fields.clone();
+            known.nationality = fields.nationality.clone().or(person.nationality.clone());
+            update(conn, person.id, &known)
+        }
+        Some(person) => Ok(person),
+        None => insert(conn, fields),
+    }
+}
+
+/// The people with these ids.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Person>> {
+    people::table
+        .filter(people::id.eq_any(ids))
+        .select(Person::as_select())
+        .load(conn)
+}

@@ -1,0 +1,372 @@
+//! Filing, amending and withdrawing an agency's housing declaration. One
+//! declaration is several facts (the person, the employment by the agency,
+//! the occupancy of the address, the landlord's provision of it); they are
+//! written together in the caller's transaction, linked to the declaration,
+//! and change with it.
+
+use chrono::NaiveDate;
+use diesel::result::QueryResult;
+
+use crate::db::DbConnection;
+use crate::db::addresses::{self, Address};
+use crate::db::declarations::{self, Declaration, DeclarationFields, Filing};
+use crate::db::employments::{self, NewEmployment};
+use crate::db::housing_provisions::{self, NewHousingProvision};
+use crate::db::occupancies::{self, NewOccupancy};
+use crate::db::organisations::{self, Organisation, OrganisationFields};
+use crate::db::people::{self, PersonFields};
+use crate::domain::{Bsn, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode};
+
+/// The worker a declaration is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worker {
+    /// BSN, when the worker has one.
+    pub bsn: Option<Bsn>,
+    /// Family name.
+    pub family_name: String,
+    /// Given names.
+    pub given_names: String,
+    /// Date of birth.
+    pub date_of_birth: NaiveDate,
+    /// ISO 3166-1 alpha-2 code; stored, never used by any rule.
+    pub nationality: Option<String>,
+}
+
+/// An address named by postcode and house number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressRef {
+    /// Postcode.
+    pub postcode: Postcode,
+    /// House number.
+    pub house_number: HouseNumber,
+    /// House letter.
+    pub house_letter: Option<HouseLetter>,
+    /// Addition.
+    pub house_number_addition: Option<HouseNumberAddition>,
+}
+
+impl AddressRef {
+    /// The stored natural key of this address.
+    pub fn key(&self) -> addresses::AddressKey {
+        (
+            self.postcode.as_str().to_owned(),
+            i32::try_from(self.house_number.get()).unwrap_or(i32::MAX),
+            self.house_letter.map(|l| l.to_string()).unwrap_or_default(),
+            self.house_number_addition
+                .as_ref()
+                .map(|a| a.as_str().to_owned())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// A checked declaration, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclarationDraft {
+    /// Who.
+    pub worker: Worker,
+    /// Where.
+    pub address: AddressRef,
+    /// Who lets the dwelling.
+    pub landlord_kvk_number: KvkNumber,
+    /// Household label.
+    pub household: Option<String>,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day.
+    pub end_date: Option<NaiveDate>,
+    /// Rent per month in cents.
+    pub rent_per_month_cents: Option<i64>,
+    /// Rent deducted from wages.
+    pub rent_deducted_from_wages: bool,
+    /// Lease separate from the work contract.
+    pub separate_rental_contract: bool,
+}
+
+/// Why a declaration could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum FilingError {
+    /// The address is not in the registry.
+    #[error("the address is not registered")]
+    UnknownAddress,
+    /// The corrected BSN belongs to another person.
+    #[error("the BSN belongs to another person")]
+    BsnTaken,
+    /// Storage failed.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// The result of a filing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilingOutcome {
+    /// Stored now.
+    Filed(Declaration),
+    /// The same retry key was used before: the first filing, unchanged.
+    Replayed(Declaration),
+}
+
+/// The agency with this KvK number; registered on its first filing so
+/// that no filing is lost for want of paperwork.
+pub fn agency(conn: &mut DbConnection, kvk: &KvkNumber) -> QueryResult<Organisation> {
+    if let Some(found) = organisations::find_by_kvk(conn, kvk.as_str())? {
+        return Ok(found);
+    }
+    organisations::insert(
+        conn,
+        &OrganisationFields {
+            kvk_number: kvk.as_str().to_owned(),
+            name: format!("Agency KvK {}", kvk.as_str()),
+            is_agency: true,
+            is_landlord: false,
+            parent_kvk_number: None,
+            is_certified: false,
+            contact_email: None,
+        },
+    )
+}
+
+fn landlord(conn: &mut DbConnection, kvk: &KvkNumber) -> QueryResult<Organisation> {
+    match organisations::find_by_kvk(conn, kvk.as_str())? {
+        Some(found) => {
+            organisations::mark_landlord(conn, found.id)?;
+            Ok(found)
+        }
+        None => organisations::insert(
+            conn,
+            &OrganisationFields {
+                kvk_number: kvk.as_str().to_owned(),
+                name: format!("Landlord KvK {}", kvk.as_str()),
+                is_agency: false,
+                is_landlord: true,
+                parent_kvk_number: None,
+                is_certified: false,
+                contact_email: None,
+            },
+        ),
+    }
+}
+
+fn person_fields(worker: &Worker) -> PersonFields {
+    PersonFields {
+        bsn: worker.bsn.as_ref().map(|b| b.as_str().to_owned()),
+        family_name: worker.family_name.clone(),
+        given_names: worker.given_names.clone(),
+        date_of_birth: worker.date_of_birth,
+        nationality: worker.nationality.clone(),
+    }
+}
+
+/// The registered address a draft names.
+pub fn resolve_address(
+    conn: &mut DbConnection,
+    draft: &DeclarationDraft,
+) -> Result<Address, FilingError> {
+    addresses::find_by_key(conn, &draft.address.key())?.ok_or(FilingError::UnknownAddress)
+}
+
+/// Files a declaration for `agency`. With a retry key the agency used
+/// before, the first filing is returned and nothing is stored.
+pub fn file(
+    conn: &mut DbConnection,
+    agency: &Organisation,
+    filed_by: &str,
+    idempotency_key: Option<&str>,
+    draft: &DeclarationDraft,
+) -> Result<FilingOutcome, FilingError> {
+    if let Some(key) = idempotency_key
+        && let Some(first) = declarations::find_by_idempotency_key(conn, agency.id, key)?
+    {
+        return Ok(FilingOutcome::Replayed(first));
+    }
+    let address = resolve_address(conn, draft)?;
+    let landlord = landlord(conn, &draft.landlord_kvk_number)?;
+    let person = people::find_or_insert(conn, &person_fields(&draft.worker))?;
+    let declaration = declarations::insert(
+        conn,
+        &Filing {
+            agency_id: agency.id,
+            idempotency_key: idempotency_key.map(str::to_owned),
+            filed_by: filed_by.to_owned(),
+        },
+        &fields(draft, person.id, address.id, landlord.id, "accepted"),
+    )?;
+    employments::insert(
+        conn,
+        &NewEmployment {
+            person_id: person.id,
+            organisation_id: agency.id,
+            start_date: draft.start_date,
+            end_date: draft.end_date,
+            declaration_id: Some(declaration.id),
+        },
+    )?;
+    occupancies::insert(
+        conn,
+        &occupancy(draft, person.id, address.id, declaration.id),
+    )?;
+    housing_provisions::insert(
+        conn,
+        &provision(draft, address.id, landlord.id, declaration.id),
+    )?;
+    Ok(FilingOutcome::Filed(declaration))
+}
+
+fn fields(
+    draft: &DeclarationDraft,
+    person_id: i64,
+    address_id: i64,
+    landlord_id: i64,
+    status: &str,
+) -> DeclarationFields {
+    DeclarationFields {
+        person_id,
+        address_id,
+        landlord_id,
+        household: draft.household.clone(),
+        start_date: draft.start_date,
+        end_date: draft.end_date,
+        rent_per_month_cents: draft.rent_per_month_cents,
+        rent_deducted_from_wages: draft.rent_deducted_from_wages,
+        separate_rental_contract: draft.separate_rental_contract,
+        status: status.to_owned(),
+    }
+}
+
+fn occupancy(
+    draft: &DeclarationDraft,
+    person_id: i64,
+    address_id: i64,
+    declaration_id: i64,
+) -> NewOccupancy {
+    NewOccupancy {
+        person_id,
+        address_id,
+        start_date: draft.start_date,
+        end_date: draft.end_date,
+        household: draft.household.clone(),
+        source: "declaration".to_owned(),
+        declaration_id: Some(declaration_id),
+    }
+}
+
+fn provision(
+    draft: &DeclarationDraft,
+    address_id: i64,
+    landlord_id: i64,
+    declaration_id: i64,
+) -> NewHousingProvision {
+    NewHousingProvision {
+        address_id,
+        organisation_id: landlord_id,
+        role: "lessor".to_owned(),
+        start_date: draft.start_date,
+        end_date: draft.end_date,
+        declaration_id: Some(declaration_id),
+    }
+}
+
+/// Replaces a declaration with a corrected draft: the declaration, the
+/// worker's details, and the linked employment, occupancy and provision.
+/// Setting or changing the end date ends it; anything else amends it.
+pub fn amend(
+    conn: &mut DbConnection,
+    stored: &Declaration,
+    draft: &DeclarationDraft,
+) -> Result<Declaration, FilingError> {
+    let address = resolve_address(conn, draft)?;
+    let landlord = landlord(conn, &draft.landlord_kvk_number)?;
+    let worker = person_fields(&draft.worker);
+    if let Some(bsn) = &worker.bsn
+        && let Some(other) = people::find_by_bsn(conn, bsn)?
+        && other.id != stored.person_id
+    {
+        return Err(FilingError::BsnTaken);
+    }
+    people::update(conn, stored.person_id, &worker)?;
+    let status = if draft.end_date.is_some() && draft.end_date != stored.end_date {
+        "ended"
+    } else {
+        "amended"
+    };
+    let declaration = declarations::update(
+        conn,
+        stored.id,
+        &fields(draft, stored.person_id, address.id, landlord.id, status),
+    )?;
+    employments::update_for_declaration(
+        conn,
+        stored.id,
+        stored.person_id,
+        draft.start_date,
+        draft.end_date,
+    )?;
+    occupancies::update_for_declaration(
+        conn,
+        stored.id,
+        &occupancy(draft, stored.person_id, address.id, stored.id),
+    )?;
+    housing_provisions::update_for_declaration(
+        conn,
+        stored.id,
+        &provision(draft, address.id, landlord.id, stored.id),
+    )?;
+    Ok(declaration)
+}
+
+/// Withdraws a declaration: it was filed in error, so the facts it
+/// recorded are removed; the declaration itself stays, marked withdrawn.
+pub fn withdraw(conn: &mut DbConnection, stored: &Declaration) -> QueryResult<Declaration> {
+    occupancies::delete_for_declaration(conn, stored.id)?;
+    employments::delete_for_declaration(conn, stored.id)?;
+    housing_provisions::delete_for_declaration(conn, stored.id)?;
+    declarations::set_status(conn, stored.id, "withdrawn")
+}
+
+/// Queues the receipt for accepted filings to the agency's contact
+/// address, one message for all of them. It names declarations, addresses
+/// and person ids, never a BSN.
+pub fn queue_receipt(
+    conn: &mut DbConnection,
+    agency: &Organisation,
+    filed: &[(Declaration, Address)],
+) -> QueryResult<()> {
+    use std::fmt::Write as _;
+
+    let Some(recipient) = &agency.contact_email else {
+        return Ok(());
+    };
+    if filed.is_empty() {
+        return Ok(());
+    }
+    let subject = if filed.len() == 1 {
+        format!("Ontvangstbevestiging huisvestingsmelding {}", filed[0].0.id)
+    } else {
+        format!("Ontvangstbevestiging {} huisvestingsmeldingen", filed.len())
+    };
+    let mut body = format!(
+        "woonregister received {} housing declaration(s) from {} (KvK {}).\n\n",
+        filed.len(),
+        agency.name,
+        agency.kvk_number
+    );
+    for (declaration, address) in filed {
+        let letter = &address.house_letter;
+        let addition = if address.house_number_addition.is_empty() {
+            String::new()
+        } else {
+            format!("-{}", address.house_number_addition)
+        };
+        let _ = writeln!(
+            body,
+            "declaration {}: person {}, {} {}{letter}{addition}, from {}, filed {} UTC",
+            declaration.id,
+            declaration.person_id,
+            address.postcode,
+            address.house_number,
+            declaration.start_date,
+            declaration.filed_at.format("%Y-%m-%d %H:%M:%S"),
+        );
+    }
+    crate::mail::enqueue(conn, recipient, &subject, &body).map(drop)
+}
