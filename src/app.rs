@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use rocket::fairing::{Fairing, Info, Kind};
+use rocket::fairing::{AdHoc, Fairing, Info, Kind};
 use rocket::figment::Figment;
 use rocket::http::{Header, Status};
 use rocket::{Build, Request, Response, Rocket, catch, catchers};
@@ -15,6 +15,7 @@ use crate::config::AppConfig;
 use crate::db::{self, Backend, DbPool, neighbourhoods::NeighbourhoodRow};
 use crate::error::{GuardFailure, Problem};
 use crate::geo::NeighbourhoodIndex;
+use crate::mail::{self, Outgoing};
 
 /// Why the service could not be assembled.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,9 @@ pub enum StartError {
     /// The token keys do not load.
     #[error("keys: {0}")]
     Keys(#[from] crate::auth::keys::KeyError),
+    /// The mail transport cannot be set up.
+    #[error("mail: {0}")]
+    Mail(#[from] crate::mail::MailSetupError),
 }
 
 /// Everything the service shares between requests.
@@ -107,8 +111,13 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let config = AppConfig::from_figment(&figment)?;
     let keys = KeySet::load_or_generate(&config.auth, &config.signing_key_path())?;
     let backend = Backend::of_url(&config.database_url);
+    let outgoing = Outgoing::from_config(&config)?;
     let services = open_services(config)?;
+    let worker_pool = services.pool.clone();
     Ok(rocket::custom(figment)
+        .attach(AdHoc::on_liftoff("mail worker", move |_| {
+            Box::pin(async move { mail::spawn_worker(worker_pool, outgoing) })
+        }))
         .manage(services.config)
         .manage(services.pool)
         .manage(services.neighbourhoods)

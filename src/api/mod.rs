@@ -3,10 +3,14 @@
 //! domain values once, one database call does the work, a view goes out.
 
 pub mod addresses;
+pub mod audit_events;
+pub mod context;
+pub mod declarations;
 pub mod docs;
 pub mod health;
 pub mod neighbourhoods;
 pub mod organisations;
+pub mod people;
 pub mod request;
 
 use rocket::http::ContentType;
@@ -29,8 +33,11 @@ pub fn routes() -> Vec<Route> {
     [
         health::routes(),
         addresses::routes(),
+        declarations::routes(),
         organisations::routes(),
         neighbourhoods::routes(),
+        people::routes(),
+        audit_events::routes(),
     ]
     .concat()
 }

@@ -132,6 +132,40 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required nested object, read by `read` with its own field paths
+    /// (`name.field`); its problems join this reader's.
+    pub fn nested<T>(
+        &mut self,
+        name: &'static str,
+        read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+    ) -> Option<T> {
+        self.known.push(name);
+        let path = self.path(name);
+        match self.object.get(name) {
+            None | Some(Value::Null) => {
+                self.reject(name, "is required");
+                None
+            }
+            Some(Value::Object(inner)) => {
+                let mut fields = Fields::new(inner, &path);
+                let value = read(&mut fields);
+                let problems = fields.finish();
+                let is_clean = problems.is_empty();
+                self.errors.extend(problems);
+                value.filter(|_| is_clean)
+            }
+            Some(_) => {
+                self.reject(name, "must be an object");
+                None
+            }
+        }
+    }
+
+    /// Whether any problem has been found so far.
+    pub fn has_problems(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
     /// Ends reading: unknown fields are problems too. Returns every problem.
     pub fn finish(mut self) -> Vec<InvalidParam> {
         let mut unknown: Vec<&String> = self

@@ -1,6 +1,7 @@
 //! The `woonregister` command line: one module per subcommand. With no
 //! subcommand it serves the API.
 
+pub mod audit;
 pub mod import;
 pub mod token;
 
@@ -38,6 +39,12 @@ pub enum Command {
         #[command(subcommand)]
         action: token::TokenCommand,
     },
+    /// Check the audit trail.
+    Audit {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: audit::AuditCommand,
+    },
     /// Print the OpenAPI document as JSON.
     Openapi,
 }
@@ -51,6 +58,7 @@ pub fn run() -> ExitCode {
         Command::Migrate => migrate(&figment),
         Command::Import { what } => import::run(&figment, what),
         Command::Token { action } => token::run(&figment, action),
+        Command::Audit { action } => audit::run(&figment, action),
         Command::Openapi => {
             println!("{:#}", crate::api::docs::openapi_json());
             Ok(())

@@ -8,18 +8,20 @@ use rocket::http::Status;
 use serde_json::{Value, json};
 use woonregister::auth::Role;
 
-use crate::support::{TestApp, address_body, organisation_body};
+use crate::support::{TestApp, address_body, declaration_body, organisation_body};
 
 const ALL: &[Role] = &[Role::Admin, Role::Staff, Role::Inspector, Role::Agency];
 const STAFF: &[Role] = &[Role::Admin, Role::Staff];
 const OFFICIALS: &[Role] = &[Role::Admin, Role::Staff, Role::Inspector];
+const FILERS: &[Role] = &[Role::Admin, Role::Staff, Role::Agency];
+const ADMIN: &[Role] = &[Role::Admin];
 
 /// One row: the route as mounted, the request to send, who may.
 struct Endpoint {
     method: &'static str,
     route: &'static str,
     path: String,
-    body: Option<Box<dyn Fn() -> Value>>,
+    body: Option<Box<dyn Fn(Role) -> Value>>,
     allowed: Option<&'static [Role]>,
 }
 
@@ -58,7 +60,20 @@ fn every_endpoint_admits_exactly_its_roles() {
         next.set(next.get() + 1);
         organisation_body(&format!("{:08}", next.get()))
     };
-    let landlord = move || json!({"organisationId": organisation_id, "role": "owner", "startDate": "2026-01-01"});
+    let landlord = move |_: Role| json!({"organisationId": organisation_id, "role": "owner", "startDate": "2026-01-01"});
+    let declaration = app.post(
+        "/api/v1/declarations",
+        &app.token(Role::Agency),
+        &declaration_body(1, None),
+    );
+    assert_eq!(declaration.status, Status::Created, "{}", declaration.body);
+    let declaration = declaration.json();
+    let declaration_id = declaration["id"].as_i64().unwrap();
+    let person_id = declaration["worker"]["personId"].as_i64().unwrap();
+    let filing = |role: Role| {
+        let on_behalf = (role != Role::Agency).then_some("11111111");
+        declaration_body(1, on_behalf)
+    };
 
     let mut table = vec![
         endpoint("GET", "/api/v1/health", "/api/v1/health", None),
@@ -128,12 +143,72 @@ fn every_endpoint_admits_exactly_its_roles() {
             "/api/v1/neighbourhoods",
             Some(OFFICIALS),
         ),
+        endpoint(
+            "POST",
+            "/api/v1/declarations",
+            "/api/v1/declarations",
+            Some(FILERS),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/declarations?<query..>",
+            "/api/v1/declarations",
+            Some(FILERS),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/declarations/<id>",
+            format!("/api/v1/declarations/{declaration_id}"),
+            Some(FILERS),
+        ),
+        endpoint(
+            "PATCH",
+            "/api/v1/declarations/<id>",
+            format!("/api/v1/declarations/{declaration_id}"),
+            Some(FILERS),
+        ),
+        endpoint(
+            "POST",
+            "/api/v1/declaration-batches",
+            "/api/v1/declaration-batches",
+            Some(FILERS),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/people/<id>",
+            format!("/api/v1/people/{person_id}"),
+            Some(STAFF),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/people/<id>/export",
+            format!("/api/v1/people/{person_id}/export"),
+            Some(ADMIN),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/audit-events?<query..>",
+            "/api/v1/audit-events",
+            Some(ADMIN),
+        ),
+        // Last: withdrawing ends what the rows above change.
+        endpoint(
+            "DELETE",
+            "/api/v1/declarations/<id>",
+            format!("/api/v1/declarations/{declaration_id}"),
+            Some(FILERS),
+        ),
     ];
-    table[1].body = Some(Box::new(new_address));
-    table[4].body = Some(Box::new(|| json!({"bedrooms": 3})));
+    table[1].body = Some(Box::new(move |_| new_address()));
+    table[4].body = Some(Box::new(|_| json!({"bedrooms": 3})));
     table[5].body = Some(Box::new(landlord));
-    table[7].body = Some(Box::new(new_organisation));
-    table[10].body = Some(Box::new(|| json!({"certified": true})));
+    table[7].body = Some(Box::new(move |_| new_organisation()));
+    table[10].body = Some(Box::new(|_| json!({"certified": true})));
+    table[12].body = Some(Box::new(filing));
+    table[15].body = Some(Box::new(|_| json!({"household": "changed"})));
+    table[16].body = Some(Box::new(
+        move |role| json!({"declarations": [filing(role)]}),
+    ));
 
     let mounted: Vec<(String, String)> = app
         .client
@@ -158,7 +233,7 @@ fn every_endpoint_admits_exactly_its_roles() {
     );
 
     for e in &table {
-        let body = e.body.as_ref().map(|make| make());
+        let body = e.body.as_ref().map(|make| make(Role::Staff));
         let anonymous = app.send(e.method, &e.path, None, body.as_ref());
         match e.allowed {
             None => assert!(
@@ -177,7 +252,7 @@ fn every_endpoint_admits_exactly_its_roles() {
             ),
         }
         for role in ALL {
-            let body = e.body.as_ref().map(|make| make());
+            let body = e.body.as_ref().map(|make| make(*role));
             let reply = app.send(e.method, &e.path, Some(&app.token(*role)), body.as_ref());
             let may = e.allowed.is_none_or(|allowed| allowed.contains(role));
             if may {

@@ -5,11 +5,17 @@
 #![allow(missing_docs, reason = "test functions are named as sentences")]
 
 mod addresses;
+mod audit;
 mod authentication;
 mod authorisation_matrix;
 mod conventions;
+mod declarations;
+mod durability;
 mod import;
+mod mail;
 mod migrations;
 mod neighbourhoods;
 mod organisations;
+mod people;
+mod smtp;
 mod support;

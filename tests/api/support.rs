@@ -272,3 +272,32 @@ pub fn organisation_body(kvk: &str) -> Value {
         "contactEmail": "planning@example.org"
     })
 }
+
+/// A valid declaration body for house number `house_number` of
+/// `3131AB` (the address must be registered), filed on behalf of
+/// `agency` when staff file it.
+pub fn declaration_body(house_number: i64, agency: Option<&str>) -> Value {
+    let mut body = serde_json::json!({
+        "worker": {"bsn": "123456782", "familyName": "Nowak", "givenNames": "Jan",
+                   "dateOfBirth": "1994-03-02", "nationality": "PL"},
+        "address": {"postcode": "3131AB", "houseNumber": house_number, "houseLetter": null,
+                    "houseNumberAddition": null},
+        "landlordKvkNumber": "87654321",
+        "household": "nowak",
+        "startDate": "2026-11-01",
+        "endDate": null,
+        "rentPerMonthEur": 450.00,
+        "rentDeductedFromWages": true,
+        "separateRentalContract": false
+    });
+    if let Some(kvk) = agency {
+        body["agencyKvkNumber"] = serde_json::json!(kvk);
+    }
+    body
+}
+
+/// A worker body with these names and optional BSN.
+pub fn worker(family_name: &str, bsn: Option<&str>) -> Value {
+    serde_json::json!({"bsn": bsn, "familyName": family_name, "givenNames": "Ana",
+                       "dateOfBirth": "1990-05-17", "nationality": "RO"})
+}
