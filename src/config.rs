@@ -8,6 +8,8 @@ use rocket::figment::Figment;
 use rocket::figment::providers::{Env, Serialized};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::rules::RuleSet;
+
 /// The whole service configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -22,8 +24,8 @@ pub struct AppConfig {
     pub auth: AuthConfig,
     /// Outgoing e-mail.
     pub smtp: SmtpConfig,
-    /// Signal-rule thresholds and weights.
-    pub rules: RulesConfig,
+    /// Signal-rule thresholds, weights and norms.
+    pub rules: RuleSet,
     /// How long personal data is kept.
     pub retention: RetentionConfig,
 }
@@ -36,7 +38,7 @@ impl Default for AppConfig {
             data_dir: PathBuf::from("data"),
             auth: AuthConfig::default(),
             smtp: SmtpConfig::default(),
-            rules: RulesConfig::default(),
+            rules: RuleSet::default(),
             retention: RetentionConfig::default(),
         }
     }
@@ -145,37 +147,6 @@ pub enum MailTransportKind {
     Smtp,
 }
 
-/// Thresholds and weights of the signal rules; defaults from DESIGN.md.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct RulesConfig {
-    /// Fewer square metres per occupant than this is overcrowding (Bouwbesluit 2012 art. 7.18).
-    pub min_floor_area_per_occupant_m2: f64,
-    /// More occupants per bedroom than this is overcrowding.
-    pub max_occupants_per_bedroom: u32,
-    /// More adults not forming one household than this breaks the local plan.
-    pub max_unrelated_adults: u32,
-    /// This many occupants with one employer is a dependency pattern.
-    pub employer_concentration_min_occupants: u32,
-    /// This many move-ins within `high_turnover_window_days` is high turnover.
-    pub high_turnover_min_move_ins: u32,
-    /// The window for `high_turnover_min_move_ins`.
-    pub high_turnover_window_days: u32,
-}
-
-impl Default for RulesConfig {
-    fn default() -> Self {
-        Self {
-            min_floor_area_per_occupant_m2: 12.0,
-            max_occupants_per_bedroom: 2,
-            max_unrelated_adults: 2,
-            employer_concentration_min_occupants: 4,
-            high_turnover_min_move_ins: 6,
-            high_turnover_window_days: 90,
-        }
-    }
-}
-
 /// Retention of personal data.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -225,7 +196,7 @@ mod tests {
 
     #[test]
     fn rule_defaults_are_the_norms_of_the_design() {
-        let rules = RulesConfig::default();
+        let rules = AppConfig::default().rules;
         assert!((rules.min_floor_area_per_occupant_m2 - 12.0).abs() < f64::EPSILON);
         assert_eq!(rules.max_occupants_per_bedroom, 2);
         assert_eq!(rules.max_unrelated_adults, 2);
@@ -239,11 +210,17 @@ mod tests {
         let figment = AppConfig::figment()
             .merge(("database_url", "postgres://db.example/woonregister"))
             .merge(("rules.max_unrelated_adults", 3))
+            .merge(("rules.high-turnover.weight", 40))
             .merge(("auth.issuer", "vlaardingen"));
         let config = AppConfig::from_figment(&figment).unwrap();
         assert_eq!(config.database_url, "postgres://db.example/woonregister");
         assert_eq!(config.rules.max_unrelated_adults, 3);
         assert_eq!(config.rules.max_occupants_per_bedroom, 2);
+        assert_eq!(config.rules.high_turnover.weight, 40);
+        assert!(
+            config.rules.high_turnover.enabled,
+            "the other settings of the rule stay"
+        );
         assert_eq!(config.auth.issuer, "vlaardingen");
         assert_eq!(config.auth.audience, "woonregister-api");
     }

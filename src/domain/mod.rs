@@ -21,6 +21,7 @@ mod error;
 mod house_number;
 mod kvk;
 mod postcode;
+pub mod rules;
 mod usage_purpose;
 
 pub use bag_id::BagId;
