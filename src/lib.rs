@@ -31,5 +31,6 @@ pub mod error;
 pub mod filing;
 pub mod geo;
 pub mod mail;
+pub mod signals;
 
 pub use app::rocket;

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::request::{self, Fields, JsonObject, no_problems, value};
 use crate::api::{Db, ListBody, location};
 use crate::auth::{AnyRole, Official, Role, Staff};
+use crate::config::AppConfig;
 use crate::db::addresses::{self, Address, AddressFields, AddressFilter};
 use crate::db::housing_provisions::{self, HousingProvision, NewHousingProvision};
 use crate::db::organisations::{self, Organisation};
@@ -463,21 +464,24 @@ pub async fn update_address(
     _staff: Staff,
     db: Db,
     index: &State<Arc<NeighbourhoodIndex>>,
+    config: &State<AppConfig>,
     id: i64,
     body: JsonObject,
 ) -> Result<Json<AddressView>, ApiError> {
     let index = index.inner().clone();
+    let rules = config.rules.clone();
     let address = db
         .run(move |conn| {
-            use diesel::Connection as _;
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let stored = addresses::find(conn, id)?.ok_or_else(|| address_not_found(id))?;
                 let mut merged = input_json(&stored);
                 merged.extend(body.0);
                 let fields = AddressInput::from_json(&merged)
                     .map_err(ApiError::invalid)?
                     .into_fields(&index);
-                addresses::update(conn, id, &fields).map_err(duplicate_address)
+                let address = addresses::update(conn, id, &fields).map_err(duplicate_address)?;
+                crate::signals::reevaluate_addresses(conn, &rules, &[id])?;
+                Ok(address)
             })
         })
         .await?;
@@ -607,14 +611,15 @@ impl From<(HousingProvision, Organisation)> for LandlordView {
 pub async fn create_landlord(
     _staff: Staff,
     db: Db,
+    config: &State<AppConfig>,
     id: i64,
     body: JsonObject,
 ) -> Result<Created<Json<LandlordView>>, ApiError> {
+    let rules = config.rules.clone();
     let input = LandlordInput::from_json(&body.0).map_err(ApiError::invalid)?;
     let view = db
         .run(move |conn| {
-            use diesel::Connection as _;
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 addresses::find(conn, id)?.ok_or_else(|| address_not_found(id))?;
                 let organisation =
                     organisations::find(conn, input.organisation_id)?.ok_or_else(|| {
@@ -635,6 +640,7 @@ pub async fn create_landlord(
                         declaration_id: None,
                     },
                 )?;
+                crate::signals::reevaluate_addresses(conn, &rules, &[id])?;
                 Ok(LandlordView::from((link, organisation)))
             })
         })

@@ -10,7 +10,7 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::status::{Created, NoContent};
 use rocket::serde::json::Json;
-use rocket::{FromForm, Route, delete, get, patch, post, routes};
+use rocket::{FromForm, Route, State, delete, get, patch, post, routes};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -20,6 +20,7 @@ use crate::api::request::{self, Fields, JsonObject, no_problems, value};
 use crate::api::{Db, ListBody, location};
 use crate::audit;
 use crate::auth::{Agency, AnyRole, Role};
+use crate::config::AppConfig;
 use crate::db::addresses::{self, Address};
 use crate::db::declarations::{self, Declaration, DeclarationFilter};
 use crate::db::organisations::{self, Organisation};
@@ -28,6 +29,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::{Bsn, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode};
 use crate::error::{ApiError, InvalidParam, Problem};
 use crate::filing::{self, AddressRef, DeclarationDraft, FilingError, FilingOutcome, Worker};
+use crate::signals;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -667,9 +669,11 @@ pub async fn create_declaration(
     caller: DeclarationCaller,
     context: RequestContext,
     idempotency_key: IdempotencyKey,
+    config: &State<AppConfig>,
     db: Db,
     body: JsonObject,
 ) -> Result<Created<Json<DeclarationView>>, ApiError> {
+    let rules = config.rules.clone();
     let today = Utc::now().date_naive();
     let parsed = parse_declaration(&body.0, "", today, caller.own_agency.is_some())
         .map_err(ApiError::invalid)?;
@@ -682,6 +686,7 @@ pub async fn create_declaration(
                     if let FilingOutcome::Filed(declaration) = &outcome {
                         let address = filing::resolve_address(conn, &parsed.draft)
                             .map_err(|e| filing_problem(e, ""))?;
+                        signals::reevaluate_addresses(conn, &rules, &[address.id])?;
                         filing::queue_receipt(conn, &agency, &[(declaration.clone(), address)])?;
                     }
                     let (FilingOutcome::Filed(d) | FilingOutcome::Replayed(d)) = outcome;
@@ -909,10 +914,12 @@ pub struct DeclarationChanges {
 pub async fn update_declaration(
     caller: DeclarationCaller,
     context: RequestContext,
+    config: &State<AppConfig>,
     db: Db,
     id: i64,
     body: JsonObject,
 ) -> Result<Json<DeclarationView>, ApiError> {
+    let rules = config.rules.clone();
     let today = Utc::now().date_naive();
     let view = db
         .run(move |conn| {
@@ -935,6 +942,11 @@ pub async fn update_declaration(
                     parse_declaration(&merged, "", today, true).map_err(ApiError::invalid)?;
                 let amended = filing::amend(conn, &stored, &parsed.draft)
                     .map_err(|e| filing_problem(e, ""))?;
+                signals::reevaluate_addresses(
+                    conn,
+                    &rules,
+                    &[stored.address_id, amended.address_id],
+                )?;
                 audit::record(
                     conn,
                     &context.entry(
@@ -963,14 +975,17 @@ pub async fn update_declaration(
 pub async fn withdraw_declaration(
     caller: DeclarationCaller,
     context: RequestContext,
+    config: &State<AppConfig>,
     db: Db,
     id: i64,
 ) -> Result<NoContent, ApiError> {
+    let rules = config.rules.clone();
     db.run(move |conn| {
         db::write_transaction(conn, |conn| {
             let stored = visible(conn, &caller, id)?;
             if stored.status != "withdrawn" {
                 filing::withdraw(conn, &stored)?;
+                signals::reevaluate_addresses(conn, &rules, &[stored.address_id])?;
                 audit::record(
                     conn,
                     &context.entry(
@@ -1035,9 +1050,11 @@ pub async fn create_declaration_batch(
     caller: DeclarationCaller,
     context: RequestContext,
     idempotency_key: IdempotencyKey,
+    config: &State<AppConfig>,
     db: Db,
     body: JsonObject,
 ) -> Result<Json<BatchResults>, ApiError> {
+    let rules = config.rules.clone();
     let today = Utc::now().date_naive();
     let mut f = Fields::new(&body.0, "");
     let items = f.required("declarations", |v| {
@@ -1105,6 +1122,11 @@ pub async fn create_declaration_batch(
                         },
                     });
                 }
+                let touched: Vec<i64> = receipts
+                    .values()
+                    .flat_map(|(_, filed)| filed.iter().map(|(_, address)| address.id))
+                    .collect();
+                signals::reevaluate_addresses(conn, &rules, &touched)?;
                 for (agency, filed) in receipts.values() {
                     filing::queue_receipt(conn, agency, filed)?;
                 }

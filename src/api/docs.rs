@@ -10,7 +10,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{
     API_VERSION, BASE_PATH, addresses, audit_events, declarations, health, neighbourhoods,
-    organisations, people,
+    organisations, people, signals,
 };
 use crate::error::{InvalidParam, Problem};
 
@@ -45,6 +45,10 @@ use crate::error::{InvalidParam, Problem};
         people::get_person,
         people::export_person,
         audit_events::list_audit_events,
+        signals::list_signals,
+        signals::list_address_signals,
+        signals::create_signal_evaluation,
+        signals::list_hotspots,
     ),
     components(schemas(Problem, InvalidParam)),
     tags(
@@ -55,6 +59,7 @@ use crate::error::{InvalidParam, Problem};
         (name = "declarations", description = "Agencies' housing declarations"),
         (name = "people", description = "People in the registry and subject access"),
         (name = "audit", description = "The audit trail of personal data"),
+        (name = "signals", description = "Explained signals, evaluation and hotspots"),
     )
 )]
 struct ApiDoc;

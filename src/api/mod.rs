@@ -12,6 +12,7 @@ pub mod neighbourhoods;
 pub mod organisations;
 pub mod people;
 pub mod request;
+pub mod signals;
 
 use rocket::http::ContentType;
 use rocket::request::{FromRequest, Outcome, Request};
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<Route> {
         organisations::routes(),
         neighbourhoods::routes(),
         people::routes(),
+        signals::routes(),
         audit_events::routes(),
     ]
     .concat()

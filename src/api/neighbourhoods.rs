@@ -1,6 +1,7 @@
 //! `/neighbourhoods`: the CBS buurten as a `GeoJSON` `FeatureCollection`
 //! with what the registry holds in each, for a choropleth map.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rocket::{Route, State, get, routes};
@@ -9,7 +10,9 @@ use utoipa::ToSchema;
 
 use crate::api::{Db, GeoJson};
 use crate::auth::Official;
-use crate::db::addresses;
+use crate::config::AppConfig;
+use crate::db::{addresses, occupancies, signals};
+use crate::domain::rules::risk_score;
 use crate::error::ApiError;
 use crate::geo::{Neighbourhood, NeighbourhoodIndex};
 
@@ -61,10 +64,25 @@ pub struct NeighbourhoodProperties {
     pub gemeente_name: String,
     /// Registered addresses in the buurt.
     pub addresses: i64,
+    /// People declared to live there today.
+    pub occupants: i64,
+    /// Open signals at its addresses.
+    pub open_signals: i64,
+    /// The sum of its addresses' risk scores.
+    pub risk_score_sum: u64,
+}
+
+/// What the registry holds in one buurt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Figures {
+    addresses: i64,
+    occupants: i64,
+    open_signals: i64,
+    risk_score_sum: u64,
 }
 
 impl NeighbourhoodFeature {
-    fn new(neighbourhood: &Neighbourhood, addresses: i64) -> Self {
+    fn new(neighbourhood: &Neighbourhood, figures: Figures) -> Self {
         Self {
             kind: "Feature".to_owned(),
             id: neighbourhood.code.clone(),
@@ -75,14 +93,18 @@ impl NeighbourhoodFeature {
                 wijk_code: neighbourhood.wijk_code.clone(),
                 gemeente_code: neighbourhood.gemeente_code.clone(),
                 gemeente_name: neighbourhood.gemeente_name.clone(),
-                addresses,
+                addresses: figures.addresses,
+                occupants: figures.occupants,
+                open_signals: figures.open_signals,
+                risk_score_sum: figures.risk_score_sum,
             },
         }
     }
 }
 
-/// The buurten with their address counts. Boundaries: Kadaster / Centraal
-/// Bureau voor de Statistiek, 2024 (CC BY 4.0).
+/// The buurten with their addresses, declared occupants, open signals and
+/// summed risk, for a choropleth. Boundaries: Kadaster / Centraal Bureau
+/// voor de Statistiek, 2024 (CC BY 4.0).
 #[utoipa::path(
     get, path = "/neighbourhoods", tag = "neighbourhoods", operation_id = "listNeighbourhoods",
     responses((status = 200, description = "The buurten", body = NeighbourhoodCollection, content_type = "application/geo+json"))
@@ -92,14 +114,41 @@ pub async fn list_neighbourhoods(
     _official: Official,
     db: Db,
     index: &State<Arc<NeighbourhoodIndex>>,
+    config: &State<AppConfig>,
 ) -> Result<GeoJson<NeighbourhoodCollection>, ApiError> {
-    let counts = db
-        .run(|conn| Ok(addresses::count_by_neighbourhood(conn)?))
+    let (addresses, occupants, scores) = db
+        .run(|conn| {
+            Ok((
+                addresses::count_by_neighbourhood(conn)?,
+                occupancies::count_current_by_neighbourhood(conn, crate::signals::today())?,
+                signals::open_scores(conn)?,
+            ))
+        })
         .await?;
+    let mut figures: HashMap<String, Figures> = HashMap::new();
+    for (code, count) in addresses {
+        figures.entry(code).or_default().addresses = count;
+    }
+    for (code, count) in occupants {
+        figures.entry(code).or_default().occupants = count;
+    }
+    let mut by_address: HashMap<i64, (Option<String>, Vec<u32>)> = HashMap::new();
+    for (address_id, code, score) in scores {
+        let entry = by_address
+            .entry(address_id)
+            .or_insert_with(|| (code, Vec::new()));
+        entry.1.push(u32::try_from(score).unwrap_or(0));
+    }
+    for (code, address_scores) in by_address.into_values() {
+        let Some(code) = code else { continue };
+        let entry = figures.entry(code).or_default();
+        entry.open_signals += i64::try_from(address_scores.len()).unwrap_or(i64::MAX);
+        entry.risk_score_sum += u64::from(risk_score(address_scores, &config.rules));
+    }
     let features = index
         .all()
         .iter()
-        .map(|n| NeighbourhoodFeature::new(n, counts.get(&n.code).copied().unwrap_or(0)))
+        .map(|n| NeighbourhoodFeature::new(n, figures.get(&n.code).copied().unwrap_or_default()))
         .collect();
     Ok(GeoJson(NeighbourhoodCollection {
         kind: "FeatureCollection".to_owned(),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rocket::response::status::Created;
 use rocket::serde::json::Json;
-use rocket::{FromForm, Route, get, patch, post, routes};
+use rocket::{FromForm, Route, State, get, patch, post, routes};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::request::{self, Fields, JsonObject, no_problems, value};
 use crate::api::{Db, ListBody, location};
 use crate::auth::Staff;
+use crate::config::AppConfig;
 use crate::db::organisations::{self, Organisation, OrganisationFields};
 use crate::domain::KvkNumber;
 use crate::error::{ApiError, InvalidParam};
@@ -319,13 +320,14 @@ pub async fn get_organisation(
 pub async fn update_organisation(
     _staff: Staff,
     db: Db,
+    config: &State<AppConfig>,
     id: i64,
     body: JsonObject,
 ) -> Result<Json<OrganisationView>, ApiError> {
+    let rules = config.rules.clone();
     let organisation = db
         .run(move |conn| {
-            use diesel::Connection as _;
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let stored =
                     organisations::find(conn, id)?.ok_or_else(|| organisation_not_found(id))?;
                 let mut merged = input_json(&stored);
@@ -333,7 +335,18 @@ pub async fn update_organisation(
                 let fields = OrganisationInput::from_json(&merged)
                     .map_err(ApiError::invalid)?
                     .into_fields();
-                organisations::update(conn, id, &fields).map_err(duplicate_kvk)
+                // Certification and group links move the signals of every
+                // address the organisation's old or new group is linked to.
+                let previous_group = crate::db::snapshots::organisation_facts(conn)?
+                    .remove(&id)
+                    .map(|o| o.group)
+                    .unwrap_or_default();
+                let organisation =
+                    organisations::update(conn, id, &fields).map_err(duplicate_kvk)?;
+                let affected =
+                    crate::signals::addresses_linked_to_group(conn, id, &previous_group)?;
+                crate::signals::reevaluate_addresses(conn, &rules, &affected)?;
+                Ok(organisation)
             })
         })
         .await?;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod import;
+pub mod signals;
 pub mod token;
 
 use std::process::ExitCode;
@@ -39,6 +40,12 @@ pub enum Command {
         #[command(subcommand)]
         action: token::TokenCommand,
     },
+    /// Evaluate the signal rules.
+    Signals {
+        /// What to do.
+        #[command(subcommand)]
+        action: signals::SignalsCommand,
+    },
     /// Check the audit trail.
     Audit {
         /// What to do with it.
@@ -59,6 +66,7 @@ pub fn run() -> ExitCode {
         Command::Import { what } => import::run(&figment, what),
         Command::Token { action } => token::run(&figment, action),
         Command::Audit { action } => audit::run(&figment, action),
+        Command::Signals { action } => signals::run(&figment, action),
         Command::Openapi => {
             println!("{:#}", crate::api::docs::openapi_json());
             Ok(())

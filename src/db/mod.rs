@@ -15,6 +15,8 @@ pub mod outbox;
 pub mod people;
 pub mod revoked_tokens;
 pub mod schema;
+pub mod signals;
+pub mod snapshots;
 
 pub use connection::{Backend, DbConnection, DbPool, connect, open_pool, run_migrations};
 

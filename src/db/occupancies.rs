@@ -111,3 +111,32 @@ pub fn current_at_address(
         .select(Occupancy::as_select())
         .load(conn)
 }
+
+/// The number of people living in each neighbourhood on `day`.
+pub fn count_current_by_neighbourhood(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    use diesel::expression_methods::AggregateExpressionMethods as _;
+
+    use crate::db::schema::addresses;
+
+    let rows: Vec<(Option<String>, i64)> = occupancies::table
+        .inner_join(addresses::table)
+        .filter(occupancies::start_date.le(day))
+        .filter(
+            occupancies::end_date
+                .is_null()
+                .or(occupancies::end_date.ge(day)),
+        )
+        .group_by(addresses::neighbourhood_code)
+        .select((
+            addresses::neighbourhood_code,
+            diesel::dsl::count(occupancies::person_id).aggregate_distinct(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(code, count)| code.map(|c| (c, count)))
+        .collect())
+}

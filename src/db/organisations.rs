@@ -151,3 +151,30 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Organisat
         .select(Organisation::as_select())
         .load(conn)
 }
+
+/// Addresses these organisations let (now or before) or whose occupants
+/// they employ (now or before).
+pub fn linked_addresses(
+    conn: &mut DbConnection,
+    organisation_ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    use crate::db::schema::{employments, housing_provisions, occupancies};
+
+    let mut ids: Vec<i64> = housing_provisions::table
+        .filter(housing_provisions::organisation_id.eq_any(organisation_ids))
+        .select(housing_provisions::address_id)
+        .load(conn)?;
+    let employed: Vec<i64> = employments::table
+        .filter(employments::organisation_id.eq_any(organisation_ids))
+        .select(employments::person_id)
+        .load(conn)?;
+    ids.extend(
+        occupancies::table
+            .filter(occupancies::person_id.eq_any(employed))
+            .select(occupancies::address_id)
+            .load::<i64>(conn)?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}

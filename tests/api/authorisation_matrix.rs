@@ -191,6 +191,30 @@ fn every_endpoint_admits_exactly_its_roles() {
             "/api/v1/audit-events",
             Some(ADMIN),
         ),
+        endpoint(
+            "GET",
+            "/api/v1/signals?<query..>",
+            "/api/v1/signals",
+            Some(OFFICIALS),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/addresses/<id>/signals",
+            format!("/api/v1/addresses/{address_id}/signals"),
+            Some(OFFICIALS),
+        ),
+        endpoint(
+            "POST",
+            "/api/v1/signal-evaluations",
+            "/api/v1/signal-evaluations",
+            Some(STAFF),
+        ),
+        endpoint(
+            "GET",
+            "/api/v1/hotspots?<query..>",
+            "/api/v1/hotspots",
+            Some(OFFICIALS),
+        ),
         // Last: withdrawing ends what the rows above change.
         endpoint(
             "DELETE",

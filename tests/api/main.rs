@@ -17,5 +17,6 @@ mod migrations;
 mod neighbourhoods;
 mod organisations;
 mod people;
+mod signals;
 mod smtp;
 mod support;

@@ -1,0 +1,556 @@
+//! `/signals`, `/addresses/{id}/signals`, `/signal-evaluations` and
+//! `/hotspots`: what the rules found, as lists and as `GeoJSON` for maps,
+//! re-evaluation on demand, and clusters of signalled addresses.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::serde::json::Json;
+use rocket::{Either, FromForm, Route, State, get, post, routes};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::request::{self, no_problems};
+use crate::api::{Db, GeoJson, ListBody};
+use crate::auth::{Official, Staff};
+use crate::config::AppConfig;
+use crate::db::addresses::{self, Address};
+use crate::db::signals::{self, Signal, SignalFilter};
+use crate::db::snapshots::Scope;
+use crate::db::{self as database, Page};
+use crate::domain::rules::{RuleId, risk_score};
+use crate::error::ApiError;
+use crate::geo::{ClusterInput, RdPoint, cluster_feature_geometry, dbscan};
+use crate::signals as evaluation;
+
+/// Routes of this module.
+pub fn routes() -> Vec<Route> {
+    routes![
+        list_signals,
+        list_address_signals,
+        create_signal_evaluation,
+        list_hotspots
+    ]
+}
+
+/// The most features one `GeoJSON` answer holds.
+const MAX_FEATURES: i64 = 50_000;
+
+/// Whether the client asked for `application/geo+json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WantsGeoJson(pub bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for WantsGeoJson {
+    type Error = ApiError;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        let wants = request.accept().is_some_and(|accept| {
+            accept
+                .iter()
+                .any(|m| m.top() == "application" && m.sub() == "geo+json")
+        });
+        Outcome::Success(Self(wants))
+    }
+}
+
+/// The address a signal belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalAddress {
+    /// Id.
+    pub id: i64,
+    /// Postcode.
+    pub postcode: String,
+    /// House number.
+    pub house_number: i32,
+    /// House letter.
+    pub house_letter: Option<String>,
+    /// Addition.
+    pub house_number_addition: Option<String>,
+    /// Street.
+    pub street: String,
+    /// CBS buurt code.
+    pub neighbourhood_code: Option<String>,
+    /// WGS84 latitude.
+    pub latitude: f64,
+    /// WGS84 longitude.
+    pub longitude: f64,
+}
+
+impl From<&Address> for SignalAddress {
+    fn from(a: &Address) -> Self {
+        let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        Self {
+            id: a.id,
+            postcode: a.postcode.clone(),
+            house_number: a.house_number,
+            house_letter: optional(&a.house_letter),
+            house_number_addition: optional(&a.house_number_addition),
+            street: a.street.clone(),
+            neighbourhood_code: a.neighbourhood_code.clone(),
+            latitude: a.latitude,
+            longitude: a.longitude,
+        }
+    }
+}
+
+/// A signal: which rule found what, and since when.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalView {
+    /// Id.
+    pub id: i64,
+    /// The address's id.
+    pub address_id: i64,
+    /// The rule, e.g. `overcrowding-floor-area`.
+    pub rule: String,
+    /// `low`, `medium` or `high`.
+    pub severity: String,
+    /// The rule's weight in the address's risk score.
+    pub score: i32,
+    /// Why: `summary`, `measured`, `threshold` and the `norm` applied.
+    #[schema(value_type = Object)]
+    pub evidence: Value,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The rule-set version that last produced it.
+    pub rule_set_version: String,
+    /// When it was first found.
+    pub first_seen_at: DateTime<Utc>,
+    /// When it was last found.
+    pub last_seen_at: DateTime<Utc>,
+    /// When it stopped holding.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Signal> for SignalView {
+    fn from(s: &Signal) -> Self {
+        Self {
+            id: s.id,
+            address_id: s.address_id,
+            rule: s.rule.clone(),
+            severity: s.severity.clone(),
+            score: s.score,
+            evidence: serde_json::from_str(&s.evidence).unwrap_or(Value::Null),
+            status: s.status.clone(),
+            rule_set_version: s.rule_set_version.clone(),
+            first_seen_at: s.first_seen_at.and_utc(),
+            last_seen_at: s.last_seen_at.and_utc(),
+            closed_at: s.closed_at.map(|at| at.and_utc()),
+        }
+    }
+}
+
+/// A signal with its address, as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalListItem {
+    /// The signal.
+    #[serde(flatten)]
+    pub signal: SignalView,
+    /// Its address.
+    pub address: SignalAddress,
+}
+
+/// Filters and paging of the signal list.
+#[derive(Debug, Clone, Default, FromForm, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignalQuery {
+    /// CBS buurt code.
+    neighbourhood: Option<String>,
+    /// Rule name, e.g. `agency-is-landlord`.
+    rule: Option<String>,
+    /// Only signals with at least this score.
+    #[field(name = "minScore")]
+    #[param(rename = "minScore")]
+    min_score: Option<String>,
+    /// `open` (the default), `closed` or `all`.
+    status: Option<String>,
+    /// Page number, from 1 (JSON only; `GeoJSON` holds every match).
+    page: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    #[field(name = "pageSize")]
+    #[param(rename = "pageSize")]
+    page_size: Option<String>,
+}
+
+/// A `GeoJSON` `FeatureCollection` of address points.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PointCollection {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// One feature per address.
+    #[schema(value_type = Vec<Object>)]
+    pub features: Vec<Value>,
+}
+
+fn signal_filter(
+    query: &SignalQuery,
+    problems: &mut Vec<crate::error::InvalidParam>,
+) -> SignalFilter {
+    let rule = request::query_value(
+        "rule",
+        query.rule.as_deref(),
+        |r| {
+            RuleId::parse(r)
+                .map(|r| r.as_str().to_owned())
+                .ok_or("is not a known rule")
+        },
+        problems,
+    );
+    let min_score = request::query_value(
+        "minScore",
+        query.min_score.as_deref(),
+        str::parse::<i32>,
+        problems,
+    );
+    let status = match query.status.as_deref() {
+        None | Some("open") => Some("open".to_owned()),
+        Some("closed") => Some("closed".to_owned()),
+        Some("all") => None,
+        Some(_) => {
+            problems.push(crate::error::InvalidParam::new(
+                "status",
+                "must be open, closed or all",
+            ));
+            None
+        }
+    };
+    SignalFilter {
+        neighbourhood_code: query.neighbourhood.clone().filter(|n| !n.is_empty()),
+        rule,
+        min_score,
+        status,
+        address_id: None,
+    }
+}
+
+/// The capped risk score of each address from its open signals' scores.
+fn risk_by_address(
+    rows: impl IntoIterator<Item = (i64, i32)>,
+    config: &AppConfig,
+) -> HashMap<i64, u32> {
+    let mut scores: HashMap<i64, Vec<u32>> = HashMap::new();
+    for (address_id, score) in rows {
+        scores
+            .entry(address_id)
+            .or_default()
+            .push(u32::try_from(score).unwrap_or(0));
+    }
+    scores
+        .into_iter()
+        .map(|(id, s)| (id, risk_score(s, &config.rules)))
+        .collect()
+}
+
+fn point_features(rows: &[(Signal, Address)], config: &AppConfig) -> Vec<Value> {
+    let mut by_address: BTreeMap<i64, (&Address, Vec<&Signal>)> = BTreeMap::new();
+    for (signal, address) in rows {
+        by_address
+            .entry(address.id)
+            .or_insert_with(|| (address, Vec::new()))
+            .1
+            .push(signal);
+    }
+    by_address
+        .into_values()
+        .map(|(address, signals)| {
+            let open_scores = signals.iter().filter(|s| s.status == "open").map(|s| (address.id, s.score));
+            let risk = risk_by_address(open_scores, config).get(&address.id).copied().unwrap_or(0);
+            json!({
+                "type": "Feature",
+                "id": address.id,
+                "geometry": {"type": "Point", "coordinates": [address.longitude, address.latitude]},
+                "properties": {
+                    "address": SignalAddress::from(address),
+                    "riskScore": risk,
+                    "signals": signals.iter().map(|s| json!({
+                        "id": s.id, "rule": s.rule, "severity": s.severity, "score": s.score,
+                        "status": s.status,
+                        "summary": serde_json::from_str::<Value>(&s.evidence).ok().and_then(|e| e.get("summary").cloned()),
+                    })).collect::<Vec<_>>(),
+                }
+            })
+        })
+        .collect()
+}
+
+/// Lists signals, most serious first; with `Accept: application/geo+json`,
+/// every match as address points for QGIS.
+#[utoipa::path(
+    get, path = "/signals", tag = "signals", operation_id = "listSignals",
+    params(SignalQuery),
+    responses(
+        (status = 200, description = "One page of signals", content(
+            (ListBody<SignalListItem> = "application/json"),
+            (PointCollection = "application/geo+json"),
+        )),
+    )
+)]
+#[get("/signals?<query..>")]
+pub async fn list_signals(
+    _official: Official,
+    wants_geojson: WantsGeoJson,
+    config: &State<AppConfig>,
+    db: Db,
+    query: SignalQuery,
+) -> Result<Either<Json<ListBody<SignalListItem>>, GeoJson<PointCollection>>, ApiError> {
+    let mut problems = Vec::new();
+    let page = request::page(
+        query.page.as_deref(),
+        query.page_size.as_deref(),
+        &mut problems,
+    );
+    let filter = signal_filter(&query, &mut problems);
+    no_problems(problems)?;
+    if wants_geojson.0 {
+        let (rows, total) = db
+            .run(move |conn| {
+                Ok(signals::list(
+                    conn,
+                    &filter,
+                    Some(Page {
+                        number: 1,
+                        size: MAX_FEATURES,
+                    }),
+                )?)
+            })
+            .await?;
+        if total > MAX_FEATURES {
+            log::warn!("signal map cut at {MAX_FEATURES} of {total} signals");
+        }
+        return Ok(Either::Right(GeoJson(PointCollection {
+            kind: "FeatureCollection".to_owned(),
+            features: point_features(&rows, config),
+        })));
+    }
+    let (rows, total) = db
+        .run(move |conn| Ok(signals::list(conn, &filter, Some(page))?))
+        .await?;
+    let items = rows
+        .iter()
+        .map(|(signal, address)| SignalListItem {
+            signal: SignalView::from(signal),
+            address: SignalAddress::from(address),
+        })
+        .collect();
+    Ok(Either::Left(Json(ListBody {
+        items,
+        page: page.number,
+        page_size: page.size,
+        total,
+    })))
+}
+
+/// An address's signals and risk score.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressSignals {
+    /// The address.
+    pub address_id: i64,
+    /// The capped sum of the open signals' scores.
+    pub risk_score: u32,
+    /// Open signals first, then closed ones, most serious first.
+    pub signals: Vec<SignalView>,
+}
+
+/// The address's signals, open and closed, and its risk score.
+#[utoipa::path(
+    get, path = "/addresses/{id}/signals", tag = "signals", operation_id = "listAddressSignals",
+    params(("id" = i64, Path, description = "Address id")),
+    responses((status = 200, description = "The address's signals", body = AddressSignals))
+)]
+#[get("/addresses/<id>/signals")]
+pub async fn list_address_signals(
+    _official: Official,
+    config: &State<AppConfig>,
+    db: Db,
+    id: i64,
+) -> Result<Json<AddressSignals>, ApiError> {
+    let rows = db
+        .run(move |conn| {
+            addresses::find(conn, id)?
+                .ok_or_else(|| ApiError::NotFound(format!("There is no address {id}.")))?;
+            let filter = SignalFilter {
+                address_id: Some(id),
+                ..SignalFilter::default()
+            };
+            Ok(signals::list(conn, &filter, None)?.0)
+        })
+        .await?;
+    let mut views: Vec<SignalView> = rows.iter().map(|(s, _)| SignalView::from(s)).collect();
+    views.sort_by(|a, b| {
+        (a.status != "open", -a.score, a.id).cmp(&(b.status != "open", -b.score, b.id))
+    });
+    let risk = risk_score(
+        views
+            .iter()
+            .filter(|s| s.status == "open")
+            .map(|s| u32::try_from(s.score).unwrap_or(0)),
+        &config.rules,
+    );
+    Ok(Json(AddressSignals {
+        address_id: id,
+        risk_score: risk,
+        signals: views,
+    }))
+}
+
+/// The outcome of a full evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EvaluationView {
+    /// Addresses judged.
+    pub addresses_evaluated: usize,
+    /// Open signals afterwards.
+    pub signals_open: i64,
+    /// Signals found for the first time.
+    pub signals_opened: usize,
+    /// Signals that no longer hold, now closed.
+    pub signals_closed: usize,
+    /// Open signals whose evidence changed.
+    pub signals_refreshed: usize,
+    /// The rule-set version used.
+    pub rule_set_version: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u128,
+}
+
+/// Re-evaluates every address now.
+#[utoipa::path(
+    post, path = "/signal-evaluations", tag = "signals", operation_id = "createSignalEvaluation",
+    responses((status = 200, description = "The evaluation's counts", body = EvaluationView))
+)]
+#[post("/signal-evaluations")]
+pub async fn create_signal_evaluation(
+    _staff: Staff,
+    config: &State<AppConfig>,
+    db: Db,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let rules = config.rules.clone();
+    let version = rules.version();
+    let report = db
+        .run(move |conn| {
+            database::write_transaction(conn, |conn| {
+                evaluation::reevaluate(conn, &rules, Scope::All, evaluation::today(), &|_, _| {})
+            })
+            .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(Json(EvaluationView {
+        addresses_evaluated: report.addresses_evaluated,
+        signals_open: report.signals_open,
+        signals_opened: report.signals_opened,
+        signals_closed: report.signals_closed,
+        signals_refreshed: report.signals_refreshed,
+        rule_set_version: version,
+        duration_ms: report.duration.as_millis(),
+    }))
+}
+
+/// Cluster parameters.
+#[derive(Debug, Clone, Default, FromForm, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HotspotQuery {
+    /// Neighbourhood radius in metres, 1 to 5000 (default 150).
+    #[field(name = "radiusM")]
+    #[param(rename = "radiusM")]
+    radius_m: Option<String>,
+    /// Fewest signalled addresses in a cluster, 1 to 1000 (default 3).
+    #[field(name = "minAddresses")]
+    #[param(rename = "minAddresses")]
+    min_addresses: Option<String>,
+}
+
+/// Clusters of addresses with open signals (DBSCAN over RD metres) as
+/// hull polygons with their member addresses and total risk.
+#[utoipa::path(
+    get, path = "/hotspots", tag = "signals", operation_id = "listHotspots",
+    params(HotspotQuery),
+    responses((status = 200, description = "The clusters, most risk first", body = PointCollection, content_type = "application/geo+json"))
+)]
+#[get("/hotspots?<query..>")]
+pub async fn list_hotspots(
+    _official: Official,
+    config: &State<AppConfig>,
+    db: Db,
+    query: HotspotQuery,
+) -> Result<GeoJson<PointCollection>, ApiError> {
+    let mut problems = Vec::new();
+    let radius = request::query_value(
+        "radiusM",
+        query.radius_m.as_deref(),
+        |s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|r| (1.0..=5_000.0).contains(r))
+                .ok_or("must be a number from 1 to 5000")
+        },
+        &mut problems,
+    )
+    .unwrap_or(150.0);
+    let min_addresses = request::query_value(
+        "minAddresses",
+        query.min_addresses.as_deref(),
+        |s| {
+            s.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1_000).contains(n))
+                .ok_or("must be a whole number from 1 to 1000")
+        },
+        &mut problems,
+    )
+    .unwrap_or(3);
+    no_problems(problems)?;
+    let (scores, places) = db
+        .run(|conn| {
+            let scores = signals::open_scores(conn)?;
+            let mut ids: Vec<i64> = scores.iter().map(|(id, _, _)| *id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            Ok((scores, addresses::by_ids(conn, &ids)?))
+        })
+        .await?;
+    let open_count: HashMap<i64, usize> =
+        scores
+            .iter()
+            .fold(HashMap::new(), |mut counts, (id, _, _)| {
+                *counts.entry(*id).or_default() += 1;
+                counts
+            });
+    let risk = risk_by_address(scores.iter().map(|(id, _, score)| (*id, *score)), config);
+    let inputs: Vec<ClusterInput> = places
+        .iter()
+        .map(|a| ClusterInput {
+            id: a.id,
+            point: RdPoint::new(a.rd_x, a.rd_y),
+            weight: risk.get(&a.id).copied().unwrap_or(0),
+        })
+        .collect();
+    let features = dbscan(&inputs, radius, min_addresses)
+        .iter()
+        .enumerate()
+        .map(|(i, cluster)| {
+            json!({
+                "type": "Feature",
+                "id": i + 1,
+                "geometry": cluster_feature_geometry(cluster),
+                "properties": {
+                    "addresses": cluster.members.len(),
+                    "addressIds": cluster.members,
+                    "openSignals": cluster.members.iter().map(|id| open_count.get(id).copied().unwrap_or(0)).sum::<usize>(),
+                    "riskScoreSum": cluster.total_weight,
+                    "centroid": {"latitude": cluster.centroid.latitude, "longitude": cluster.centroid.longitude},
+                }
+            })
+        })
+        .collect();
+    Ok(GeoJson(PointCollection {
+        kind: "FeatureCollection".to_owned(),
+        features,
+    }))
+}

@@ -1,0 +1,222 @@
+//! Queries on `signals`: what the rules found per address, kept current.
+//! A signal that no longer holds is closed, never deleted, so its first and
+//! last sighting stay on record.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::addresses::Address;
+use crate::db::schema::{addresses, signals};
+use crate::db::{DbConnection, Page};
+
+/// How many rows one statement writes or names at most; keeps SQLite's
+/// bound-parameter limit far away.
+const CHUNK: usize = 500;
+
+/// A stored signal.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = signals)]
+pub struct Signal {
+    /// Row id.
+    pub id: i64,
+    /// The address.
+    pub address_id: i64,
+    /// The rule's wire name.
+    pub rule: String,
+    /// `low`, `medium` or `high`.
+    pub severity: String,
+    /// The rule's weight in the risk score.
+    pub score: i32,
+    /// The evidence as JSON text.
+    pub evidence: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The rule-set version that last produced it.
+    pub rule_set_version: String,
+    /// When it was first found.
+    pub first_seen_at: NaiveDateTime,
+    /// When it was last found.
+    pub last_seen_at: NaiveDateTime,
+    /// When it stopped holding.
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+/// A newly found signal.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = signals)]
+pub struct NewSignal {
+    /// The address.
+    pub address_id: i64,
+    /// The rule.
+    pub rule: String,
+    /// Severity.
+    pub severity: String,
+    /// Weight.
+    pub score: i32,
+    /// Evidence JSON.
+    pub evidence: String,
+    /// Always `open`.
+    pub status: String,
+    /// Rule-set version.
+    pub rule_set_version: String,
+    /// Now.
+    pub first_seen_at: NaiveDateTime,
+    /// Now.
+    pub last_seen_at: NaiveDateTime,
+}
+
+/// The open signals of these addresses (`None`: of all addresses).
+pub fn open_for(conn: &mut DbConnection, address_ids: Option<&[i64]>) -> QueryResult<Vec<Signal>> {
+    let mut query = signals::table
+        .filter(signals::status.eq("open"))
+        .select(Signal::as_select())
+        .into_boxed();
+    if let Some(ids) = address_ids {
+        query = query.filter(signals::address_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
+}
+
+/// Stores new signals, many rows per statement.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewSignal]) -> QueryResult<usize> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(CHUNK) {
+        let chunk = chunk.to_vec();
+        // Multi-row inserts are backend-specific in Diesel's connection enum.
+        inserted += match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(signals::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Postgresql(c) => diesel::insert_into(signals::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(inserted)
+}
+
+/// Records a changed finding on an open signal.
+pub fn refresh(
+    conn: &mut DbConnection,
+    id: i64,
+    finding: &NewSignal,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(signals::table.find(id))
+        .set((
+            signals::severity.eq(&finding.severity),
+            signals::score.eq(finding.score),
+            signals::evidence.eq(&finding.evidence),
+            signals::rule_set_version.eq(&finding.rule_set_version),
+            signals::last_seen_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records that these open signals were found again, unchanged.
+pub fn touch(conn: &mut DbConnection, ids: &[i64], at: NaiveDateTime) -> QueryResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        diesel::update(signals::table.filter(signals::id.eq_any(chunk.to_vec())))
+            .set(signals::last_seen_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Closes these signals: they no longer hold.
+pub fn close(conn: &mut DbConnection, ids: &[i64], at: NaiveDateTime) -> QueryResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        diesel::update(signals::table.filter(signals::id.eq_any(chunk.to_vec())))
+            .set((signals::status.eq("closed"), signals::closed_at.eq(at)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The number of open signals.
+pub fn count_open(conn: &mut DbConnection) -> QueryResult<i64> {
+    signals::table
+        .filter(signals::status.eq("open"))
+        .count()
+        .get_result(conn)
+}
+
+/// Filters of the signal list; `None` does not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignalFilter {
+    /// Only in this CBS buurt.
+    pub neighbourhood_code: Option<String>,
+    /// Only of this rule.
+    pub rule: Option<String>,
+    /// Only with at least this score.
+    pub min_score: Option<i32>,
+    /// Only with this status.
+    pub status: Option<String>,
+    /// Only of this address.
+    pub address_id: Option<i64>,
+}
+
+type SignalWithAddress = (Signal, Address);
+
+/// Signals joined with their addresses, every column of both.
+type SignalsWithAddresses = diesel::dsl::Select<
+    diesel::dsl::InnerJoin<signals::table, addresses::table>,
+    (
+        <signals::table as diesel::Table>::AllColumns,
+        <addresses::table as diesel::Table>::AllColumns,
+    ),
+>;
+
+fn filtered(
+    filter: &SignalFilter,
+) -> diesel::dsl::IntoBoxed<'static, SignalsWithAddresses, crate::db::connection::MultiBackend> {
+    let mut query = signals::table
+        .inner_join(addresses::table)
+        .select((signals::all_columns, addresses::all_columns))
+        .into_boxed();
+    if let Some(code) = &filter.neighbourhood_code {
+        query = query.filter(addresses::neighbourhood_code.eq(code.clone()));
+    }
+    if let Some(rule) = &filter.rule {
+        query = query.filter(signals::rule.eq(rule.clone()));
+    }
+    if let Some(min) = filter.min_score {
+        query = query.filter(signals::score.ge(min));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(signals::status.eq(status.clone()));
+    }
+    if let Some(id) = filter.address_id {
+        query = query.filter(signals::address_id.eq(id));
+    }
+    query
+}
+
+/// One page of signals with their addresses, most serious first, and the
+/// total; `page` of `None` returns every match.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &SignalFilter,
+    page: Option<Page>,
+) -> QueryResult<(Vec<SignalWithAddress>, i64)> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let mut query = filtered(filter).order((signals::score.desc(), signals::id));
+    if let Some(page) = page {
+        query = query.limit(page.size).offset(page.offset());
+    }
+    Ok((query.load(conn)?, total))
+}
+
+/// Every open signal's address, buurt and score, for aggregates.
+pub fn open_scores(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Option<String>, i32)>> {
+    signals::table
+        .inner_join(addresses::table)
+        .filter(signals::status.eq("open"))
+        .select((
+            signals::address_id,
+            addresses::neighbourhood_code,
+            signals::score,
+        ))
+        .load(conn)
+}
