@@ -72,6 +72,23 @@ pub fn open_services(config: AppConfig) -> Result<Services, StartError> {
     let index = NeighbourhoodIndex::bundled()?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn).map_err(|e| StartError::Setup(e.to_string()))?;
+    let added = store_neighbourhoods(&mut conn, &index)?;
+    if added > 0 {
+        log::info!("loaded {added} neighbourhoods from the bundled CBS geodata");
+    }
+    Ok(Services {
+        config,
+        pool,
+        neighbourhoods: Arc::new(index),
+    })
+}
+
+/// Stores the buurten of `index` that the database does not hold yet;
+/// returns how many were added.
+pub fn store_neighbourhoods(
+    conn: &mut db::DbConnection,
+    index: &NeighbourhoodIndex,
+) -> Result<usize, StartError> {
     let rows = index
         .all()
         .iter()
@@ -87,16 +104,7 @@ pub fn open_services(config: AppConfig) -> Result<Services, StartError> {
             })
         })
         .collect::<Result<Vec<_>, StartError>>()?;
-    let added = db::neighbourhoods::insert_missing(&mut conn, &rows)
-        .map_err(|e| StartError::Setup(e.to_string()))?;
-    if added > 0 {
-        log::info!("loaded {added} neighbourhoods from the bundled CBS geodata");
-    }
-    Ok(Services {
-        config,
-        pool,
-        neighbourhoods: Arc::new(index),
-    })
+    db::neighbourhoods::insert_missing(conn, &rows).map_err(|e| StartError::Setup(e.to_string()))
 }
 
 fn create_dir(path: &std::path::Path) -> Result<(), StartError> {

@@ -32,5 +32,6 @@ pub mod filing;
 pub mod geo;
 pub mod mail;
 pub mod signals;
+pub mod synthetic;
 
 pub use app::rocket;

@@ -20,3 +20,4 @@ mod people;
 mod signals;
 mod smtp;
 mod support;
+mod synthetic;
