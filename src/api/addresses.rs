@@ -193,13 +193,12 @@ impl AddressInput {
 /// The client-settable fields of a stored address, as JSON, so that a
 /// PATCH can be merged onto them and parsed like a POST.
 fn input_json(address: &Address) -> Map<String, Value> {
-    let optional_text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let fields = json!({
         "bagId": address.bag_id,
         "postcode": address.postcode,
         "houseNumber": address.house_number,
-        "houseLetter": optional_text(&address.house_letter),
-        "houseNumberAddition": optional_text(&address.house_number_addition),
+        "houseLetter": address.letter(),
+        "houseNumberAddition": address.addition(),
         "street": address.street,
         "city": address.city,
         "usagePurpose": address.usage_purpose,
@@ -280,14 +279,14 @@ pub struct AddressView {
 
 impl From<Address> for AddressView {
     fn from(a: Address) -> Self {
-        let optional_text = |s: String| (!s.is_empty()).then_some(s);
+        let (house_letter, house_number_addition) = (a.letter(), a.addition());
         Self {
             id: a.id,
             bag_id: a.bag_id,
             postcode: a.postcode,
             house_number: a.house_number,
-            house_letter: optional_text(a.house_letter),
-            house_number_addition: optional_text(a.house_number_addition),
+            house_letter,
+            house_number_addition,
             street: a.street,
             city: a.city,
             usage_purpose: a.usage_purpose,

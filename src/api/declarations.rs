@@ -448,10 +448,6 @@ fn views(conn: &mut DbConnection, rows: &[Declaration]) -> Result<Vec<Declaratio
         .collect()
 }
 
-fn optional_text(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
 fn view(
     d: &Declaration,
     person: &Person,
@@ -465,11 +461,7 @@ fn view(
         agency_kvk_number: agency.kvk_number.clone(),
         worker: WorkerView {
             person_id: person.id,
-            bsn_masked: person
-                .bsn
-                .as_deref()
-                .and_then(|b| Bsn::parse(b).ok())
-                .map(|b| b.masked()),
+            bsn_masked: person.masked_bsn(),
             family_name: person.family_name.clone(),
             given_names: person.given_names.clone(),
             date_of_birth: person.date_of_birth,
@@ -479,8 +471,8 @@ fn view(
             address_id: address.id,
             postcode: address.postcode.clone(),
             house_number: address.house_number,
-            house_letter: optional_text(&address.house_letter),
-            house_number_addition: optional_text(&address.house_number_addition),
+            house_letter: address.letter(),
+            house_number_addition: address.addition(),
         },
         landlord_kvk_number: landlord.kvk_number.clone(),
         household: d.household.clone(),

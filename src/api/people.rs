@@ -15,7 +15,6 @@ use crate::auth::{Admin, Staff};
 use crate::db::audit_events::{self, AuditFilter};
 use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, Page, declarations, employments, occupancies};
-use crate::domain::Bsn;
 use crate::error::ApiError;
 
 /// Routes of this module.
@@ -55,11 +54,7 @@ impl From<&Person> for PersonView {
     fn from(p: &Person) -> Self {
         Self {
             id: p.id,
-            bsn_masked: p
-                .bsn
-                .as_deref()
-                .and_then(|b| Bsn::parse(b).ok())
-                .map(|b| b.masked()),
+            bsn_masked: p.masked_bsn(),
             family_name: p.family_name.clone(),
             given_names: p.given_names.clone(),
             date_of_birth: p.date_of_birth,

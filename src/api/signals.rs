@@ -82,13 +82,12 @@ pub struct SignalAddress {
 
 impl From<&Address> for SignalAddress {
     fn from(a: &Address) -> Self {
-        let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         Self {
             id: a.id,
             postcode: a.postcode.clone(),
             house_number: a.house_number,
-            house_letter: optional(&a.house_letter),
-            house_number_addition: optional(&a.house_number_addition),
+            house_letter: a.letter(),
+            house_number_addition: a.addition(),
             street: a.street.clone(),
             neighbourhood_code: a.neighbourhood_code.clone(),
             latitude: a.latitude,

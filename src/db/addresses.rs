@@ -102,6 +102,16 @@ impl AddressFields {
 }
 
 impl Address {
+    /// The house letter, `None` when the address has none.
+    pub fn letter(&self) -> Option<String> {
+        (!self.house_letter.is_empty()).then(|| self.house_letter.clone())
+    }
+
+    /// The house-number addition, `None` when the address has none.
+    pub fn addition(&self) -> Option<String> {
+        (!self.house_number_addition.is_empty()).then(|| self.house_number_addition.clone())
+    }
+
     /// This address's natural key.
     pub fn key(&self) -> AddressKey {
         (

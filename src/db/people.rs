@@ -30,6 +30,16 @@ pub struct Person {
     pub updated_at: chrono::NaiveDateTime,
 }
 
+impl Person {
+    /// The BSN with all but its last three digits masked, for responses.
+    pub fn masked_bsn(&self) -> Option<String> {
+        self.bsn
+            .as_deref()
+            .and_then(|b| crate::domain::Bsn::parse(b).ok())
+            .map(|b| b.masked())
+    }
+}
+
 /// Every field of a person that a declaration sets.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
 #[diesel(table_name = people, treat_none_as_null = true)]
