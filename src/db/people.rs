@@ -112,8 +112,9 @@ pub fn update(conn: &mut DbConnection, id: i64, fields: &PersonFields) -> QueryR
 }
 
 /// The person these fields describe: the one with the same BSN, else one
-/// with the same names and date of birth and no conflicting BSN (who then
-/// gets the BSN), else a new person.
+/// with the same names and date of birth whose BSN does not conflict (a
+/// BSN missing on either side does not conflict; a newly known BSN is
+/// stored), else a new person.
 pub fn find_or_insert(conn: &mut DbConnection, fields: &PersonFields) -> QueryResult<Person> {
     if let Some(bsn) = &fields.bsn
         && let Some(person) = find_by_bsn(conn, bsn)?
@@ -128,7 +129,7 @@ pub fn find_or_insert(conn: &mut DbConnection, fields: &PersonFields) -> QueryRe
     )?;
     let compatible = same_identity
         .into_iter()
-        .find(|p| p.bsn.is_none() || p.bsn == fields.bsn);
+        .find(|p| p.bsn.is_none() || fields.bsn.is_none() || p.bsn == fields.bsn);
     match compatible {
         Some(person) if person.bsn.is_none() && fields.bsn.is_some() => {
             let mut known = fields.clone();

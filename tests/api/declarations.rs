@@ -257,6 +257,22 @@ fn the_same_worker_is_one_person_by_bsn_or_by_names_and_birth_date() {
     );
     assert_eq!(later["worker"]["bsnMasked"], "******333");
     assert_eq!(count(&app, "people"), 2);
+
+    // Declared again without the BSN: still the same person, BSN kept.
+    let mut again_without = declaration_body(1, None);
+    again_without["worker"] = worker("Popescu", None);
+    let again_without = file(&app, &a, &again_without);
+    assert_eq!(
+        again_without["worker"]["personId"],
+        later["worker"]["personId"]
+    );
+    assert_eq!(again_without["worker"]["bsnMasked"], "******333");
+    // Same names and birth date but another BSN: another person.
+    let mut namesake = declaration_body(2, None);
+    namesake["worker"] = worker("Popescu", Some("999999990"));
+    let namesake = file(&app, &a, &namesake);
+    assert_ne!(namesake["worker"]["personId"], later["worker"]["personId"]);
+    assert_eq!(count(&app, "people"), 3);
 }
 
 #[test]
