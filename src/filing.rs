@@ -100,10 +100,19 @@ pub enum FilingError {
 /// The result of a filing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilingOutcome {
-    /// Stored now.
-    Filed(Declaration),
+    /// Stored now, at this address.
+    Filed(Declaration, Box<Address>),
     /// The same retry key was used before: the first filing, unchanged.
     Replayed(Declaration),
+}
+
+impl FilingOutcome {
+    /// The declaration, new or first.
+    pub fn declaration(&self) -> &Declaration {
+        match self {
+            Self::Filed(declaration, _) | Self::Replayed(declaration) => declaration,
+        }
+    }
 }
 
 /// The agency with this KvK number; registered on its first filing so
@@ -209,7 +218,7 @@ pub fn file(
         conn,
         &provision(draft, address.id, landlord.id, declaration.id),
     )?;
-    Ok(FilingOutcome::Filed(declaration))
+    Ok(FilingOutcome::Filed(declaration, Box::new(address)))
 }
 
 fn fields(

@@ -605,8 +605,8 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
     }
 }
 
-/// Files one declaration in the caller's transaction: the facts, the
-/// audit event and (when `with_receipt`) the e-mail receipt.
+/// Files one declaration in the caller's transaction: the facts and the
+/// audit event; the caller re-evaluates and queues the receipt.
 fn file_one(
     conn: &mut DbConnection,
     caller: &DeclarationCaller,
@@ -629,10 +629,11 @@ fn file_one(
         &parsed.draft,
     )
     .map_err(|e| filing_problem(e, prefix))?;
-    let (action, declaration) = match &outcome {
-        FilingOutcome::Filed(d) => ("declaration.create", d),
-        FilingOutcome::Replayed(d) => ("declaration.replay", d),
+    let action = match &outcome {
+        FilingOutcome::Filed(..) => "declaration.create",
+        FilingOutcome::Replayed(_) => "declaration.replay",
     };
+    let declaration = outcome.declaration();
     audit::record(
         conn,
         &context.entry(
@@ -675,14 +676,15 @@ pub async fn create_declaration(
             let attempt = |conn: &mut DbConnection| {
                 db::write_transaction(conn, |conn| {
                     let (outcome, agency) = file_one(conn, &caller, &context, &parsed, key, "")?;
-                    if let FilingOutcome::Filed(declaration) = &outcome {
-                        let address = filing::resolve_address(conn, &parsed.draft)
-                            .map_err(|e| filing_problem(e, ""))?;
+                    if let FilingOutcome::Filed(declaration, address) = &outcome {
                         signals::reevaluate_addresses(conn, &rules, &[address.id])?;
-                        filing::queue_receipt(conn, &agency, &[(declaration.clone(), address)])?;
+                        filing::queue_receipt(
+                            conn,
+                            &agency,
+                            &[(declaration.clone(), (**address).clone())],
+                        )?;
                     }
-                    let (FilingOutcome::Filed(d) | FilingOutcome::Replayed(d)) = outcome;
-                    views(conn, &[d])
+                    views(conn, std::slice::from_ref(outcome.declaration()))
                 })
             };
             // Two requests with one retry key (or one new worker) at the same
@@ -1084,26 +1086,22 @@ pub async fn create_declaration_batch(
                     let outcome = item.as_ref().map_err(Clone::clone).and_then(|p| {
                         let (outcome, agency) =
                             file_one(conn, &caller, &context, p, key.as_deref(), &prefix)?;
-                        if let FilingOutcome::Filed(d) = &outcome {
-                            let address = filing::resolve_address(conn, &p.draft)
-                                .map_err(|e| filing_problem(e, &prefix))?;
+                        if let FilingOutcome::Filed(d, address) = &outcome {
                             receipts
                                 .entry(agency.id)
                                 .or_insert_with(|| (agency.clone(), Vec::new()))
                                 .1
-                                .push((d.clone(), address));
+                                .push((d.clone(), (**address).clone()));
                         }
                         Ok(outcome)
                     });
                     results.push(match outcome {
-                        Ok(FilingOutcome::Filed(d) | FilingOutcome::Replayed(d)) => {
-                            BatchItemResult {
-                                index,
-                                status: 201,
-                                id: Some(d.id),
-                                problem: None,
-                            }
-                        }
+                        Ok(outcome) => BatchItemResult {
+                            index,
+                            status: 201,
+                            id: Some(outcome.declaration().id),
+                            problem: None,
+                        },
                         // Database faults abort the whole batch: nothing is stored.
                         Err(ApiError::Internal(cause)) => return Err(ApiError::Internal(cause)),
                         Err(error) => BatchItemResult {
