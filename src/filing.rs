@@ -167,7 +167,7 @@ fn person_fields(worker: &Worker) -> PersonFields {
 }
 
 /// The registered address a draft names.
-pub fn resolve_address(
+fn resolve_address(
     conn: &mut DbConnection,
     draft: &DeclarationDraft,
 ) -> Result<Address, FilingError> {
