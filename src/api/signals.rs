@@ -18,9 +18,9 @@ use crate::auth::{Official, Staff};
 use crate::config::AppConfig;
 use crate::db::addresses::{self, Address};
 use crate::db::signals::{self, Signal, SignalFilter};
-use crate::db::snapshots::Scope;
+use crate::db::snapshots::{self, Scope};
 use crate::db::{self as database, Page};
-use crate::domain::rules::{RuleId, risk_score};
+use crate::domain::rules::{Outcome as RuleOutcome, RuleId, explain, risk_score};
 use crate::error::ApiError;
 use crate::geo::{ClusterInput, RdPoint, cluster_feature_geometry, dbscan};
 use crate::signals as evaluation;
@@ -345,6 +345,16 @@ pub async fn list_signals(
     })))
 }
 
+/// A rule that could not judge the address today, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotEvaluated {
+    /// The rule.
+    pub rule: String,
+    /// The data it lacks, e.g. "the number of bedrooms is unknown".
+    pub missing: String,
+}
+
 /// An address's signals and risk score.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -355,9 +365,13 @@ pub struct AddressSignals {
     pub risk_score: u32,
     /// Open signals first, then closed ones, most serious first.
     pub signals: Vec<SignalView>,
+    /// Rules that cannot judge the address today for missing data; they
+    /// never fire until the data is there.
+    pub not_evaluated: Vec<NotEvaluated>,
 }
 
-/// The address's signals, open and closed, and its risk score.
+/// The address's signals, open and closed, its risk score, and the rules
+/// that lack data to judge it.
 #[utoipa::path(
     get, path = "/addresses/{id}/signals", tag = "signals", operation_id = "listAddressSignals",
     params(("id" = i64, Path, description = "Address id")),
@@ -370,7 +384,8 @@ pub async fn list_address_signals(
     db: Db,
     id: i64,
 ) -> Result<Json<AddressSignals>, ApiError> {
-    let rows = db
+    let rules = config.rules.clone();
+    let (rows, not_evaluated) = db
         .run(move |conn| {
             addresses::find(conn, id)?
                 .ok_or_else(|| ApiError::NotFound(format!("There is no address {id}.")))?;
@@ -378,7 +393,21 @@ pub async fn list_address_signals(
                 address_id: Some(id),
                 ..SignalFilter::default()
             };
-            Ok(signals::list(conn, &filter, None)?.0)
+            let today = evaluation::today();
+            let window = rules.high_turnover_window_days;
+            let snapshots = snapshots::build(conn, Scope::Addresses(&[id]), today, window)?;
+            let not_evaluated = snapshots
+                .iter()
+                .flat_map(|s| explain(s, &rules, today))
+                .filter_map(|(rule, outcome)| match outcome {
+                    RuleOutcome::Missing(what) => Some(NotEvaluated {
+                        rule: rule.as_str().to_owned(),
+                        missing: what.to_owned(),
+                    }),
+                    RuleOutcome::Fires(_) | RuleOutcome::Holds => None,
+                })
+                .collect();
+            Ok((signals::list(conn, &filter, None)?.0, not_evaluated))
         })
         .await?;
     let mut views: Vec<SignalView> = rows.iter().map(|(s, _)| SignalView::from(s)).collect();
@@ -396,6 +425,7 @@ pub async fn list_address_signals(
         address_id: id,
         risk_score: risk,
         signals: views,
+        not_evaluated,
     }))
 }
 

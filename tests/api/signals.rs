@@ -510,3 +510,26 @@ fn the_evaluate_command_reports_what_it_did() {
     );
     assert!(text.contains("0 new"), "{text}");
 }
+
+#[test]
+fn an_address_says_which_rules_lack_data() {
+    let app = TestApp::new();
+    let mut body = address_body(1);
+    body["bedrooms"] = json!(null);
+    let id = app.create_address(&body)["id"].as_i64().unwrap();
+    assert_eq!(
+        address_signals(&app, id)["notEvaluated"],
+        json!([]),
+        "nobody lives there"
+    );
+    house_workers(&app, 1, 5);
+    let signals = address_signals(&app, id);
+    let missing = signals["notEvaluated"].as_array().unwrap();
+    assert!(missing.contains(
+        &json!({"rule": "overcrowding-bedrooms", "missing": "the number of bedrooms is unknown"})
+    ));
+    assert!(
+        !open_rules(&app, id).contains(&"overcrowding-bedrooms".to_owned()),
+        "missing data never fires"
+    );
+}
