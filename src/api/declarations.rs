@@ -448,6 +448,16 @@ fn views(conn: &mut DbConnection, rows: &[Declaration]) -> Result<Vec<Declaratio
         .collect()
 }
 
+/// The view of one declaration.
+fn view_of(
+    conn: &mut DbConnection,
+    declaration: &Declaration,
+) -> Result<DeclarationView, ApiError> {
+    views(conn, std::slice::from_ref(declaration))?
+        .pop()
+        .ok_or_else(|| ApiError::internal(format!("no view of declaration {}", declaration.id)))
+}
+
 fn view(
     d: &Declaration,
     person: &Person,
@@ -684,20 +694,16 @@ pub async fn create_declaration(
                             &[(declaration.clone(), (**address).clone())],
                         )?;
                     }
-                    views(conn, std::slice::from_ref(outcome.declaration()))
+                    view_of(conn, outcome.declaration())
                 })
             };
             // Two requests with one retry key (or one new worker) at the same
             // moment: the loser of the unique index finds the winner's rows
             // on the second attempt.
-            let views = match attempt(conn) {
-                Err(ApiError::Conflict(_)) => attempt(conn)?,
-                other => other?,
-            };
-            views
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::internal("no view"))
+            match attempt(conn) {
+                Err(ApiError::Conflict(_)) => attempt(conn),
+                other => other,
+            }
         })
         .await?;
     Ok(Created::new(location(&format!("/declarations/{}", view.id))).body(Json(view)))
@@ -860,9 +866,7 @@ pub async fn get_declaration(
                         purpose,
                     ),
                 )?;
-                views(conn, &[declaration])?
-                    .pop()
-                    .ok_or_else(|| ApiError::internal("no view"))
+                view_of(conn, &declaration)
             })
         })
         .await?;
@@ -926,9 +930,7 @@ pub async fn update_declaration(
                 }
                 let person = people::find(conn, stored.person_id)?
                     .ok_or_else(|| ApiError::internal("declaration without person"))?;
-                let current = views(conn, std::slice::from_ref(&stored))?
-                    .pop()
-                    .ok_or_else(|| ApiError::internal("no view"))?;
+                let current = view_of(conn, &stored)?;
                 let mut merged = input_json(&current, &person);
                 merge(&mut merged, body.0);
                 // The agency of a filing never changes.
@@ -950,9 +952,7 @@ pub async fn update_declaration(
                         PURPOSE_FILING,
                     ),
                 )?;
-                views(conn, &[amended])?
-                    .pop()
-                    .ok_or_else(|| ApiError::internal("no view"))
+                view_of(conn, &amended)
             })
         })
         .await?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::api::context::RequestContext;
 use crate::api::{Db, audit_events::AuditEventView};
 use crate::audit;
-use crate::auth::{Admin, Staff};
+use crate::auth::{Admin, AnyRole, Staff};
 use crate::db::audit_events::{self, AuditFilter};
 use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, Page, declarations, employments, occupancies};
@@ -65,8 +65,22 @@ impl From<&Person> for PersonView {
     }
 }
 
-fn not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("There is no person {id}."))
+/// The person with this id, with the read recorded in the audit trail.
+fn find_audited(
+    conn: &mut DbConnection,
+    context: &RequestContext,
+    caller: &AnyRole,
+    id: i64,
+    action: &str,
+    purpose: &str,
+) -> Result<Person, ApiError> {
+    let person = people::find(conn, id)?
+        .ok_or_else(|| ApiError::NotFound(format!("There is no person {id}.")))?;
+    audit::record(
+        conn,
+        &context.entry(caller, action, format!("people/{id}"), purpose),
+    )?;
+    Ok(person)
 }
 
 /// Reads one person.
@@ -88,17 +102,14 @@ pub async fn get_person(
     let person = db
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
-                let person = people::find(conn, id)?.ok_or_else(|| not_found(id))?;
-                audit::record(
+                find_audited(
                     conn,
-                    &context.entry(
-                        &staff.0,
-                        "person.read",
-                        format!("people/{id}"),
-                        PURPOSE_ADMINISTRATION,
-                    ),
-                )?;
-                Ok::<_, ApiError>(person)
+                    &context,
+                    &staff.0,
+                    id,
+                    "person.read",
+                    PURPOSE_ADMINISTRATION,
+                )
             })
         })
         .await?;
@@ -248,15 +259,13 @@ pub async fn export_person(
     let export = db
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
-                let person = people::find(conn, id)?.ok_or_else(|| not_found(id))?;
-                audit::record(
+                let person = find_audited(
                     conn,
-                    &context.entry(
-                        &admin.0,
-                        "person.export",
-                        format!("people/{id}"),
-                        PURPOSE_SUBJECT_ACCESS,
-                    ),
+                    &context,
+                    &admin.0,
+                    id,
+                    "person.export",
+                    PURPOSE_SUBJECT_ACCESS,
                 )?;
                 export(conn, &person)
             })
