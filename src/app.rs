@@ -107,11 +107,20 @@ pub fn store_neighbourhoods(
     db::neighbourhoods::insert_missing(conn, &rows).map_err(|e| StartError::Setup(e.to_string()))
 }
 
+/// Creates a directory (and its parents) readable by the owner only: it
+/// holds the database, the signing key and mail with personal data. An
+/// existing directory keeps its permissions.
 fn create_dir(path: &std::path::Path) -> Result<(), StartError> {
-    std::fs::create_dir_all(path).map_err(|source| StartError::DataDir {
-        path: path.display().to_string(),
-        source,
-    })
+    use std::os::unix::fs::DirBuilderExt as _;
+
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| StartError::DataDir {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 /// The service, ready to launch, configured by `figment`.

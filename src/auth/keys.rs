@@ -146,7 +146,7 @@ fn read_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
 
 fn generate_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 
     let shown = path.display().to_string();
     let io_error = |source| KeyError::Io {
@@ -161,7 +161,12 @@ fn generate_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
             reason: e.to_string(),
         })?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_error)?;
+        // The key's directory is the owner's only, like the key itself.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io_error)?;
     }
     // create_new: never overwrite a key another process just wrote.
     let mut file = std::fs::OpenOptions::new()

@@ -159,3 +159,15 @@ fn the_swagger_ui_is_served_from_the_binary() {
     assert_eq!(initializer.status, Status::Ok);
     assert!(initializer.body.contains("/api/v1/openapi.json"));
 }
+
+#[test]
+fn the_data_directory_is_private_to_the_service_account() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let app = TestApp::new();
+    let mode = std::fs::metadata(&app.config.data_dir)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
