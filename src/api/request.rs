@@ -161,11 +161,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Whether any problem has been found so far.
-    pub fn has_problems(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
     /// Ends reading: unknown fields are problems too. Returns every problem.
     pub fn finish(mut self) -> Vec<InvalidParam> {
         let mut unknown: Vec<&String> = self

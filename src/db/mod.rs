@@ -58,17 +58,6 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     )
 }
 
-/// Whether a Diesel error is a foreign-key violation (a missing referent).
-pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-            _
-        )
-    )
-}
-
 /// One page of a list: which rows to skip and how many to return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
