@@ -10,8 +10,8 @@ use woonregister::db::snapshots::Scope;
 use woonregister::db::{self, write_transaction};
 use woonregister::domain::rules::RuleSet;
 use woonregister::geo::NeighbourhoodIndex;
-use woonregister::signals::{reevaluate, today};
-use woonregister::synthetic::{CityPlan, populate};
+use woonregister::registry::evaluation::{reevaluate, today};
+use woonregister::registry::synthetic::{CityPlan, populate};
 
 fn full_evaluation(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));

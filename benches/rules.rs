@@ -7,7 +7,7 @@ use std::hint::black_box;
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use woonregister::domain::rules::{RuleSet, evaluate};
-use woonregister::synthetic::{CityPlan, snapshots};
+use woonregister::registry::synthetic::{CityPlan, snapshots};
 
 fn evaluate_city(c: &mut Criterion) {
     let on = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default();

@@ -28,10 +28,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod filing;
 pub mod geo;
 pub mod mail;
-pub mod signals;
-pub mod synthetic;
+pub mod registry;
 
 pub use app::rocket;

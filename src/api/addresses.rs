@@ -479,7 +479,7 @@ pub async fn update_address(
                     .map_err(ApiError::invalid)?
                     .into_fields(&index);
                 let address = addresses::update(conn, id, &fields).map_err(duplicate_address)?;
-                crate::signals::reevaluate_addresses(conn, &rules, &[id])?;
+                crate::registry::evaluation::reevaluate_addresses(conn, &rules, &[id])?;
                 Ok(address)
             })
         })
@@ -639,7 +639,7 @@ pub async fn create_landlord(
                         declaration_id: None,
                     },
                 )?;
-                crate::signals::reevaluate_addresses(conn, &rules, &[id])?;
+                crate::registry::evaluation::reevaluate_addresses(conn, &rules, &[id])?;
                 Ok(LandlordView::from((link, organisation)))
             })
         })

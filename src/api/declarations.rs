@@ -28,8 +28,10 @@ use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection};
 use crate::domain::{Bsn, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode};
 use crate::error::{ApiError, InvalidParam, Problem};
-use crate::filing::{self, AddressRef, DeclarationDraft, FilingError, FilingOutcome, Worker};
-use crate::signals;
+use crate::registry::evaluation as signals;
+use crate::registry::filing::{
+    self, AddressRef, DeclarationDraft, FilingError, FilingOutcome, Worker,
+};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {

@@ -120,7 +120,10 @@ pub async fn list_neighbourhoods(
         .run(|conn| {
             Ok((
                 addresses::count_by_neighbourhood(conn)?,
-                occupancies::count_current_by_neighbourhood(conn, crate::signals::today())?,
+                occupancies::count_current_by_neighbourhood(
+                    conn,
+                    crate::registry::evaluation::today(),
+                )?,
                 signals::open_scores(conn)?,
             ))
         })

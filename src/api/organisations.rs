@@ -343,9 +343,12 @@ pub async fn update_organisation(
                     .unwrap_or_default();
                 let organisation =
                     organisations::update(conn, id, &fields).map_err(duplicate_kvk)?;
-                let affected =
-                    crate::signals::addresses_linked_to_group(conn, id, &previous_group)?;
-                crate::signals::reevaluate_addresses(conn, &rules, &affected)?;
+                let affected = crate::registry::evaluation::addresses_linked_to_group(
+                    conn,
+                    id,
+                    &previous_group,
+                )?;
+                crate::registry::evaluation::reevaluate_addresses(conn, &rules, &affected)?;
                 Ok(organisation)
             })
         })

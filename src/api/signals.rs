@@ -23,7 +23,7 @@ use crate::db::{self as database, Page};
 use crate::domain::rules::{Outcome as RuleOutcome, RuleId, explain, risk_score};
 use crate::error::ApiError;
 use crate::geo::{ClusterInput, RdPoint, cluster_feature_geometry, dbscan};
-use crate::signals as evaluation;
+use crate::registry::evaluation;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {

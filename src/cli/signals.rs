@@ -7,7 +7,7 @@ use rocket::figment::Figment;
 
 use crate::config::AppConfig;
 use crate::db::snapshots::Scope;
-use crate::signals;
+use crate::registry::evaluation;
 
 /// Signal subcommands.
 #[derive(Debug, Subcommand)]
@@ -29,11 +29,11 @@ pub fn run(figment: &Figment, command: SignalsCommand) -> Result<(), String> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let report = crate::db::write_transaction(&mut conn, |conn| {
-        signals::reevaluate(
+        evaluation::reevaluate(
             conn,
             &rules,
             Scope::All,
-            signals::today(),
+            evaluation::today(),
             &|done, total| {
                 progress.set_length(total as u64);
                 progress.set_position(done as u64);

@@ -5,8 +5,8 @@ use woonregister::db::snapshots::Scope;
 use woonregister::db::write_transaction;
 use woonregister::domain::rules::RuleSet;
 use woonregister::geo::NeighbourhoodIndex;
-use woonregister::signals::{reevaluate, today};
-use woonregister::synthetic::{CityPlan, populate};
+use woonregister::registry::evaluation::{reevaluate, today};
+use woonregister::registry::synthetic::{CityPlan, populate};
 
 use crate::support::TestApp;
 

@@ -13,8 +13,8 @@ use crate::db::organisations::{self, Organisation, OrganisationFields};
 use crate::domain::rules::group::chain;
 use crate::domain::rules::{AddressSnapshot, DeclaredTerms, Occupant, OrganisationFacts};
 use crate::domain::{HouseNumber, KvkNumber, Postcode, UsagePurpose};
-use crate::filing::{self, AddressRef, DeclarationDraft, Worker};
 use crate::geo::{NeighbourhoodIndex, Wgs84Point};
+use crate::registry::filing::{self, AddressRef, DeclarationDraft, Worker};
 
 /// A small, fast, seeded random number generator (`SplitMix64`).
 #[derive(Debug, Clone)]
@@ -350,7 +350,7 @@ fn file_workers(
     agencies: &[Organisation],
     landlords: &[Organisation],
 ) -> Result<usize, filing::FilingError> {
-    let today = crate::signals::today();
+    let today = crate::registry::evaluation::today();
     let days_ago = |days: usize| {
         today
             .checked_sub_days(Days::new(u64::try_from(days).unwrap_or(0)))
