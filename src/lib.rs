@@ -7,9 +7,12 @@
 //! The layers, and the one direction their dependencies point:
 //!
 //! ```text
-//! cli/, api/  (clap, Rocket: routes, guards, request and response types)
+//! cli/, api/   (clap, Rocket: commands, routes, guards, request and response types)
+//!    |
+//! registry/    the use cases: each change end to end in the caller's transaction
+//!    |         (facts, audit entry, re-evaluation of signals, e-mail)
 //!    |  \
-//!  auth/ ...  config, error
+//!  auth/  audit, mail, config, error
 //!    |
 //!  domain/  pure value types and rules     geo/  pure geometry
 //!    |
@@ -17,7 +20,8 @@
 //! ```
 //!
 //! `domain` and `geo` know nothing of Rocket or Diesel, so they are tested
-//! without a server or database. `db` knows `domain`, never `api`.
+//! without a server or database. `db` knows `domain`, never `registry` or
+//! `api`; `registry` never knows `api` or `cli`, and `cli` never uses `api`.
 
 pub mod api;
 pub mod app;

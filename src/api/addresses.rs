@@ -12,16 +12,20 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::request::{self, Fields, JsonObject, no_problems, value};
+use crate::api::request::{self, Fields, JsonObject, no_problems, read_object, value};
 use crate::api::{Db, ListBody, location};
 use crate::auth::{AnyRole, Official, Role, Staff};
 use crate::config::AppConfig;
-use crate::db::addresses::{self, Address, AddressFields, AddressFilter};
-use crate::db::housing_provisions::{self, HousingProvision, NewHousingProvision};
-use crate::db::organisations::{self, Organisation};
+use crate::db::addresses::{self, Address, AddressFilter};
+use crate::db::housing_provisions::{self, HousingProvision};
+use crate::db::organisations::Organisation;
 use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, UsagePurpose};
-use crate::error::{ApiError, InvalidParam};
-use crate::geo::{NeighbourhoodIndex, Wgs84Point};
+use crate::error::ApiError;
+use crate::geo::NeighbourhoodIndex;
+use crate::registry::addresses::{
+    self as registry, AddressDraft, LandlordLink, MAX_NAME_CHARS, bedrooms, floor_area,
+    position_problem,
+};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -34,13 +38,6 @@ pub fn routes() -> Vec<Route> {
         list_landlords
     ]
 }
-
-/// The largest floor area accepted, in m² (larger is a typing error).
-const MAX_FLOOR_AREA_M2: f64 = 100_000.0;
-/// The largest number of bedrooms accepted.
-const MAX_BEDROOMS: i64 = 500;
-/// Longest street or place name.
-const MAX_NAME_CHARS: usize = 80;
 
 /// An address as a client sends it.
 #[derive(Debug, Clone, PartialEq, ToSchema)]
@@ -84,110 +81,44 @@ pub struct AddressInput {
     pub longitude: f64,
 }
 
-impl AddressInput {
-    /// Parses a JSON object, reporting every problem at once.
-    pub fn from_json(object: &Map<String, Value>) -> Result<Self, Vec<InvalidParam>> {
-        let mut f = Fields::new(object, "");
-        let bag_id = f.optional("bagId", value::parsed(BagId::parse));
-        let postcode = f.required("postcode", value::parsed(Postcode::parse));
-        let house_number = f.required("houseNumber", |v| {
-            HouseNumber::parse(value::integer(v)?).map_err(|e| e.to_string())
-        });
-        let house_letter = f.optional("houseLetter", value::parsed(HouseLetter::parse));
-        let house_number_addition = f.optional(
-            "houseNumberAddition",
-            value::parsed(HouseNumberAddition::parse),
-        );
-        let street = f.required("street", value::text(MAX_NAME_CHARS));
-        let city = f.required("city", value::text(MAX_NAME_CHARS));
-        let usage_purpose = f.required("usagePurpose", value::parsed(UsagePurpose::parse));
-        let floor_area_m2 = f.required("floorAreaM2", |v| {
-            let area = value::number(v)?;
-            if area > 0.0 && area <= MAX_FLOOR_AREA_M2 {
-                Ok(area)
-            } else {
-                Err(format!(
-                    "must be more than 0 and at most {MAX_FLOOR_AREA_M2} m²"
-                ))
-            }
-        });
-        let bedrooms = f.optional("bedrooms", |v| {
-            let n = value::integer(v)?;
-            u32::try_from(n)
-                .ok()
-                .filter(|n| i64::from(*n) <= MAX_BEDROOMS)
-                .ok_or_else(|| format!("must be a whole number from 0 to {MAX_BEDROOMS}"))
-        });
-        let latitude = f.required("latitude", value::number);
-        let longitude = f.required("longitude", value::number);
-        if let (Some(lat), Some(lon)) = (latitude, longitude)
-            && !Wgs84Point::new(lat, lon).in_rd_domain()
-        {
-            f.reject("latitude", "with longitude, must lie in the Netherlands");
-        }
-        let problems = f.finish();
-        match (
-            postcode,
-            house_number,
-            street,
-            city,
-            usage_purpose,
-            floor_area_m2,
-            latitude,
-            longitude,
-        ) {
-            (
-                Some(postcode),
-                Some(house_number),
-                Some(street),
-                Some(city),
-                Some(usage_purpose),
-                Some(floor_area_m2),
-                Some(latitude),
-                Some(longitude),
-            ) if problems.is_empty() => Ok(Self {
-                bag_id,
-                postcode,
-                house_number,
-                house_letter,
-                house_number_addition,
-                street,
-                city,
-                usage_purpose,
-                floor_area_m2,
-                bedrooms,
-                latitude,
-                longitude,
-            }),
-            _ => Err(problems),
-        }
+/// Reads an address body, reporting every problem at once.
+pub fn read_address(f: &mut Fields<'_>) -> Option<AddressDraft> {
+    let bag_id = f.optional("bagId", value::parsed(BagId::parse));
+    let postcode = f.required("postcode", value::parsed(Postcode::parse));
+    let house_number = f.required("houseNumber", |v| {
+        HouseNumber::parse(value::integer(v)?).map_err(|e| e.to_string())
+    });
+    let house_letter = f.optional("houseLetter", value::parsed(HouseLetter::parse));
+    let house_number_addition = f.optional(
+        "houseNumberAddition",
+        value::parsed(HouseNumberAddition::parse),
+    );
+    let street = f.required("street", value::text(MAX_NAME_CHARS));
+    let city = f.required("city", value::text(MAX_NAME_CHARS));
+    let usage_purpose = f.required("usagePurpose", value::parsed(UsagePurpose::parse));
+    let floor_area_m2 = f.required("floorAreaM2", |v| floor_area(value::number(v)?));
+    let bedrooms = f.optional("bedrooms", |v| bedrooms(value::integer(v)?));
+    let latitude = f.required("latitude", value::number);
+    let longitude = f.required("longitude", value::number);
+    if let (Some(lat), Some(lon)) = (latitude, longitude)
+        && let Some(problem) = position_problem(lat, lon)
+    {
+        f.reject(&problem.name, problem.reason);
     }
-
-    /// The stored fields: the input plus its RD coordinates and buurt.
-    pub fn into_fields(self, index: &NeighbourhoodIndex) -> AddressFields {
-        let point = Wgs84Point::new(self.latitude, self.longitude);
-        let rd = point.to_rd();
-        AddressFields {
-            bag_id: self.bag_id.map(|b| b.as_str().to_owned()),
-            postcode: self.postcode.as_str().to_owned(),
-            house_number: i32::try_from(self.house_number.get()).unwrap_or(i32::MAX),
-            house_letter: self.house_letter.map(|l| l.to_string()).unwrap_or_default(),
-            house_number_addition: self
-                .house_number_addition
-                .map(|a| a.as_str().to_owned())
-                .unwrap_or_default(),
-            street: self.street,
-            city: self.city,
-            usage_purpose: self.usage_purpose.as_str().to_owned(),
-            floor_area_m2: Some(self.floor_area_m2),
-            bedrooms: self.bedrooms.map(|b| i32::try_from(b).unwrap_or(i32::MAX)),
-            latitude: self.latitude,
-            longitude: self.longitude,
-            rd_x: rd.x,
-            rd_y: rd.y,
-            neighbourhood_code: index.locate(point).map(|n| n.code.clone()),
-        }
-    }
+    Some(AddressDraft {
+        bag_id,
+        postcode: postcode?,
+        house_number: house_number?,
+        house_letter,
+        house_number_addition,
+        street: street?,
+        city: city?,
+        usage_purpose: usage_purpose?,
+        floor_area_m2: floor_area_m2?,
+        bedrooms,
+        latitude: latitude?,
+        longitude: longitude?,
+    })
 }
 
 /// The client-settable fields of a stored address, as JSON, so that a
@@ -303,22 +234,6 @@ impl From<Address> for AddressView {
     }
 }
 
-fn duplicate_address(error: diesel::result::Error) -> ApiError {
-    if crate::db::is_unique_violation(&error) {
-        ApiError::Conflict(
-            "An address with this postcode, house number, letter and addition, \
-             or with this BAG id, is already registered."
-                .to_owned(),
-        )
-    } else {
-        ApiError::from(error)
-    }
-}
-
-fn address_not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("There is no address {id}."))
-}
-
 /// Registers an address.
 #[utoipa::path(
     post, path = "/addresses", tag = "addresses", operation_id = "createAddress",
@@ -335,11 +250,10 @@ pub async fn create_address(
     index: &State<Arc<NeighbourhoodIndex>>,
     body: JsonObject,
 ) -> Result<Created<Json<AddressView>>, ApiError> {
-    let fields = AddressInput::from_json(&body.0)
-        .map_err(ApiError::invalid)?
-        .into_fields(index);
+    let draft = read_object(&body.0, "", read_address).map_err(ApiError::invalid)?;
+    let index = index.inner().clone();
     let address = db
-        .run(move |conn| addresses::insert(conn, &fields).map_err(duplicate_address))
+        .transaction(move |conn| registry::register_address(conn, &index, draft))
         .await?;
     Ok(Created::new(location(&format!("/addresses/{}", address.id))).body(Json(address.into())))
 }
@@ -442,10 +356,8 @@ pub async fn list_addresses(
 )]
 #[get("/addresses/<id>")]
 pub async fn get_address(_caller: AnyRole, db: Db, id: i64) -> Result<Json<AddressView>, ApiError> {
-    let address = db.run(move |conn| Ok(addresses::find(conn, id)?)).await?;
-    address
-        .map(|a| Json(a.into()))
-        .ok_or_else(|| address_not_found(id))
+    let address = db.run(move |conn| registry::find_address(conn, id)).await?;
+    Ok(Json(address.into()))
 }
 
 /// Changes an address; RD coordinates and buurt follow a new position.
@@ -470,18 +382,11 @@ pub async fn update_address(
     let index = index.inner().clone();
     let rules = config.rules.clone();
     let address = db
-        .run(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                let stored = addresses::find(conn, id)?.ok_or_else(|| address_not_found(id))?;
-                let mut merged = input_json(&stored);
-                merged.extend(body.0);
-                let fields = AddressInput::from_json(&merged)
-                    .map_err(ApiError::invalid)?
-                    .into_fields(&index);
-                let address = addresses::update(conn, id, &fields).map_err(duplicate_address)?;
-                crate::registry::evaluation::reevaluate_addresses(conn, &rules, &[id])?;
-                Ok(address)
-            })
+        .transaction(move |conn| {
+            let mut merged = input_json(&registry::find_address(conn, id)?);
+            merged.extend(body.0);
+            let draft = read_object(&merged, "", read_address).map_err(ApiError::invalid)?;
+            registry::change_address(conn, &rules, &index, id, draft)
         })
         .await?;
     Ok(Json(address.into()))
@@ -532,34 +437,25 @@ pub struct LandlordInput {
     pub end_date: Option<NaiveDate>,
 }
 
-impl LandlordInput {
-    /// Parses a JSON object, reporting every problem at once.
-    pub fn from_json(object: &Map<String, Value>) -> Result<Self, Vec<InvalidParam>> {
-        let mut f = Fields::new(object, "");
-        let organisation_id = f.required("organisationId", value::integer);
-        let role = f.required("role", |v| {
-            LandlordRole::parse(v.as_str().ok_or("must be a string")?)
-        });
-        let start_date = f.required("startDate", value::date);
-        let end_date = f.optional("endDate", value::date);
-        if let (Some(start), Some(end)) = (start_date, end_date)
-            && end < start
-        {
-            f.reject("endDate", "must not be before startDate");
-        }
-        let problems = f.finish();
-        match (organisation_id, role, start_date) {
-            (Some(organisation_id), Some(role), Some(start_date)) if problems.is_empty() => {
-                Ok(Self {
-                    organisation_id,
-                    role,
-                    start_date,
-                    end_date,
-                })
-            }
-            _ => Err(problems),
-        }
+/// Reads a landlord link body, reporting every problem at once.
+pub fn read_landlord(f: &mut Fields<'_>) -> Option<LandlordInput> {
+    let organisation_id = f.required("organisationId", value::integer);
+    let role = f.required("role", |v| {
+        LandlordRole::parse(v.as_str().ok_or("must be a string")?)
+    });
+    let start_date = f.required("startDate", value::date);
+    let end_date = f.optional("endDate", value::date);
+    if let (Some(start), Some(end)) = (start_date, end_date)
+        && end < start
+    {
+        f.reject("endDate", "must not be before startDate");
     }
+    Some(LandlordInput {
+        organisation_id: organisation_id?,
+        role: role?,
+        start_date: start_date?,
+        end_date,
+    })
 }
 
 /// A landlord linked to an address.
@@ -615,33 +511,17 @@ pub async fn create_landlord(
     body: JsonObject,
 ) -> Result<Created<Json<LandlordView>>, ApiError> {
     let rules = config.rules.clone();
-    let input = LandlordInput::from_json(&body.0).map_err(ApiError::invalid)?;
+    let input = read_object(&body.0, "", read_landlord).map_err(ApiError::invalid)?;
+    let link = LandlordLink {
+        organisation_id: input.organisation_id,
+        role: input.role.as_str().to_owned(),
+        start_date: input.start_date,
+        end_date: input.end_date,
+    };
     let view = db
-        .run(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                addresses::find(conn, id)?.ok_or_else(|| address_not_found(id))?;
-                let organisation =
-                    organisations::find(conn, input.organisation_id)?.ok_or_else(|| {
-                        ApiError::invalid_field(
-                            "organisationId",
-                            "is not a registered organisation",
-                        )
-                    })?;
-                organisations::mark_landlord(conn, organisation.id)?;
-                let link = housing_provisions::insert(
-                    conn,
-                    &NewHousingProvision {
-                        address_id: id,
-                        organisation_id: organisation.id,
-                        role: input.role.as_str().to_owned(),
-                        start_date: input.start_date,
-                        end_date: input.end_date,
-                        declaration_id: None,
-                    },
-                )?;
-                crate::registry::evaluation::reevaluate_addresses(conn, &rules, &[id])?;
-                Ok(LandlordView::from((link, organisation)))
-            })
+        .transaction(move |conn| {
+            let linked = registry::link_landlord(conn, &rules, id, &link)?;
+            Ok(LandlordView::from(linked))
         })
         .await?;
     Ok(Created::new(location(&format!("/addresses/{id}/landlords"))).body(Json(view)))
@@ -661,7 +541,7 @@ pub async fn list_landlords(
 ) -> Result<Json<Vec<LandlordView>>, ApiError> {
     let links = db
         .run(move |conn| {
-            addresses::find(conn, id)?.ok_or_else(|| address_not_found(id))?;
+            registry::find_address(conn, id)?;
             Ok(housing_provisions::for_address(conn, id)?)
         })
         .await?;

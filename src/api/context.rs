@@ -3,9 +3,9 @@
 
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::audit::AuditEntry;
 use crate::auth::AnyRole;
 use crate::error::{ApiError, GuardFailure};
+use crate::registry::Actor;
 
 /// The longest purpose text accepted.
 const MAX_PURPOSE_CHARS: usize = 200;
@@ -77,23 +77,13 @@ impl<'r> FromRequest<'r> for RequestContext {
 }
 
 impl RequestContext {
-    /// An audit entry for `caller` doing `action` on `resource`; the
-    /// purpose is the caller's or else the endpoint's `default_purpose`.
-    pub fn entry<'a>(
-        &'a self,
-        caller: &'a AnyRole,
-        action: &'a str,
-        resource: String,
-        default_purpose: &'a str,
-    ) -> AuditEntry<'a> {
-        AuditEntry {
-            actor: &caller.claims.sub,
-            role: caller.role().as_str(),
-            action,
-            resource,
-            purpose: self.purpose.as_deref().unwrap_or(default_purpose),
-            trace_id: &self.trace_id,
-            outcome: "success",
+    /// The actor of a use case: `caller` with this request's purpose and trace.
+    pub fn actor(&self, caller: &AnyRole) -> Actor {
+        Actor {
+            subject: caller.claims.sub.clone(),
+            role: caller.role(),
+            purpose: self.purpose.clone(),
+            trace_id: self.trace_id.clone(),
         }
     }
 }

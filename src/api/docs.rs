@@ -169,3 +169,98 @@ pub fn ui_routes() -> Vec<Route> {
         .external_url_unchecked(format!("{BASE_PATH}/openapi.json"), openapi_json())
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use chrono::NaiveDate;
+    use serde_json::Value;
+
+    use super::openapi_json;
+    use crate::api::request::{Fields, fields_read_by};
+    use crate::api::{addresses, declarations, organisations};
+
+    /// The property paths of a schema, nested objects as `outer.inner`.
+    fn schema_paths(document: &Value, name: &str, prefix: &str) -> Vec<String> {
+        let schema = &document["components"]["schemas"][name];
+        let properties = schema["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("schema {name} has no properties"));
+        let mut paths = Vec::new();
+        for (property, definition) in properties {
+            let path = format!("{prefix}{property}");
+            let reference = definition["$ref"].as_str().or_else(|| {
+                definition["oneOf"]
+                    .as_array()
+                    .and_then(|options| options.iter().find_map(|o| o["$ref"].as_str()))
+            });
+            if let Some(inner) = reference.and_then(|r| r.rsplit('/').next())
+                && document["components"]["schemas"][inner]["properties"].is_object()
+            {
+                paths.extend(schema_paths(document, inner, &format!("{path}.")));
+            }
+            paths.push(path);
+        }
+        paths.sort();
+        paths
+    }
+
+    #[test]
+    fn every_request_body_schema_names_exactly_the_fields_its_parser_reads() {
+        type Reader = Box<dyn Fn(&mut Fields<'_>)>;
+        let document = openapi_json();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let bodies: Vec<(&str, Reader)> = vec![
+            (
+                "DeclarationInput",
+                Box::new(move |f| {
+                    declarations::read_declaration(f, today, false);
+                }),
+            ),
+            (
+                "DeclarationChanges",
+                Box::new(|f| {
+                    declarations::read_corrections(f);
+                }),
+            ),
+            (
+                "AddressInput",
+                Box::new(|f| {
+                    addresses::read_address(f);
+                }),
+            ),
+            (
+                "AddressChanges",
+                Box::new(|f| {
+                    addresses::read_address(f);
+                }),
+            ),
+            (
+                "LandlordInput",
+                Box::new(|f| {
+                    addresses::read_landlord(f);
+                }),
+            ),
+            (
+                "OrganisationInput",
+                Box::new(|f| {
+                    organisations::read_organisation(f);
+                }),
+            ),
+            (
+                "OrganisationChanges",
+                Box::new(|f| {
+                    organisations::read_organisation(f);
+                }),
+            ),
+        ];
+        for (schema, read) in bodies {
+            assert_eq!(
+                schema_paths(&document, schema, ""),
+                fields_read_by(|f| read(f)),
+                "the {schema} schema and its parser disagree"
+            );
+        }
+    }
+}

@@ -62,6 +62,16 @@ impl Db {
         .await
         .map_err(ApiError::internal)?
     }
+
+    /// Runs `work` in one write transaction on a pooled connection.
+    pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.run(move |conn| crate::db::write_transaction(conn, work))
+            .await
+    }
 }
 
 #[rocket::async_trait]

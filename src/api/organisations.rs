@@ -8,13 +8,14 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::request::{self, Fields, JsonObject, no_problems, value};
+use crate::api::request::{self, Fields, JsonObject, no_problems, read_object, value};
 use crate::api::{Db, ListBody, location};
 use crate::auth::Staff;
 use crate::config::AppConfig;
 use crate::db::organisations::{self, Organisation, OrganisationFields};
 use crate::domain::KvkNumber;
 use crate::error::{ApiError, InvalidParam};
+use crate::registry::organisations as registry;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -73,37 +74,33 @@ fn email(value: &Value) -> Result<String, String> {
     }
 }
 
+/// Reads an organisation body, reporting every problem at once.
+pub fn read_organisation(f: &mut Fields<'_>) -> Option<OrganisationInput> {
+    let kvk_number = f.required("kvkNumber", value::parsed(KvkNumber::parse));
+    let name = f.required("name", value::text(MAX_NAME_CHARS));
+    let is_agency = f.required("isAgency", value::boolean);
+    let is_landlord = f.required("isLandlord", value::boolean);
+    let parent_kvk_number = f.optional("parentKvkNumber", value::parsed(KvkNumber::parse));
+    let certified = f.required("certified", value::boolean);
+    let contact_email = f.optional("contactEmail", email);
+    if kvk_number.is_some() && kvk_number == parent_kvk_number {
+        f.reject("parentKvkNumber", "must differ from kvkNumber");
+    }
+    Some(OrganisationInput {
+        kvk_number: kvk_number?,
+        name: name?,
+        is_agency: is_agency?,
+        is_landlord: is_landlord?,
+        parent_kvk_number,
+        certified: certified?,
+        contact_email,
+    })
+}
+
 impl OrganisationInput {
     /// Parses a JSON object, reporting every problem at once.
     pub fn from_json(object: &Map<String, Value>) -> Result<Self, Vec<InvalidParam>> {
-        let mut f = Fields::new(object, "");
-        let kvk_number = f.required("kvkNumber", value::parsed(KvkNumber::parse));
-        let name = f.required("name", value::text(MAX_NAME_CHARS));
-        let is_agency = f.required("isAgency", value::boolean);
-        let is_landlord = f.required("isLandlord", value::boolean);
-        let parent_kvk_number = f.optional("parentKvkNumber", value::parsed(KvkNumber::parse));
-        let certified = f.required("certified", value::boolean);
-        let contact_email = f.optional("contactEmail", email);
-        if kvk_number.is_some() && kvk_number == parent_kvk_number {
-            f.reject("parentKvkNumber", "must differ from kvkNumber");
-        }
-        let problems = f.finish();
-        match (kvk_number, name, is_agency, is_landlord, certified) {
-            (Some(kvk_number), Some(name), Some(is_agency), Some(is_landlord), Some(certified))
-                if problems.is_empty() =>
-            {
-                Ok(Self {
-                    kvk_number,
-                    name,
-                    is_agency,
-                    is_landlord,
-                    parent_kvk_number,
-                    certified,
-                    contact_email,
-                })
-            }
-            _ => Err(problems),
-        }
+        read_object(object, "", read_organisation)
     }
 
     /// The stored fields.
@@ -194,18 +191,6 @@ impl From<Organisation> for OrganisationView {
     }
 }
 
-fn duplicate_kvk(error: diesel::result::Error) -> ApiError {
-    if crate::db::is_unique_violation(&error) {
-        ApiError::Conflict("An organisation with this KvK number is already registered.".to_owned())
-    } else {
-        ApiError::from(error)
-    }
-}
-
-fn organisation_not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("There is no organisation {id}."))
-}
-
 /// Registers an organisation.
 #[utoipa::path(
     post, path = "/organisations", tag = "organisations", operation_id = "createOrganisation",
@@ -225,7 +210,7 @@ pub async fn create_organisation(
         .map_err(ApiError::invalid)?
         .into_fields();
     let organisation = db
-        .run(move |conn| organisations::insert(conn, &fields).map_err(duplicate_kvk))
+        .transaction(move |conn| registry::register_organisation(conn, &fields))
         .await?;
     Ok(
         Created::new(location(&format!("/organisations/{}", organisation.id)))
@@ -299,11 +284,9 @@ pub async fn get_organisation(
     id: i64,
 ) -> Result<Json<OrganisationView>, ApiError> {
     let organisation = db
-        .run(move |conn| Ok(organisations::find(conn, id)?))
+        .run(move |conn| registry::find_organisation(conn, id))
         .await?;
-    organisation
-        .map(|o| Json(o.into()))
-        .ok_or_else(|| organisation_not_found(id))
+    Ok(Json(organisation.into()))
 }
 
 /// Changes an organisation.
@@ -326,31 +309,13 @@ pub async fn update_organisation(
 ) -> Result<Json<OrganisationView>, ApiError> {
     let rules = config.rules.clone();
     let organisation = db
-        .run(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                let stored =
-                    organisations::find(conn, id)?.ok_or_else(|| organisation_not_found(id))?;
-                let mut merged = input_json(&stored);
-                merged.extend(body.0);
-                let fields = OrganisationInput::from_json(&merged)
-                    .map_err(ApiError::invalid)?
-                    .into_fields();
-                // Certification and group links move the signals of every
-                // address the organisation's old or new group is linked to.
-                let previous_group = crate::db::snapshots::organisation_facts(conn)?
-                    .remove(&id)
-                    .map(|o| o.group)
-                    .unwrap_or_default();
-                let organisation =
-                    organisations::update(conn, id, &fields).map_err(duplicate_kvk)?;
-                let affected = crate::registry::evaluation::addresses_linked_to_group(
-                    conn,
-                    id,
-                    &previous_group,
-                )?;
-                crate::registry::evaluation::reevaluate_addresses(conn, &rules, &affected)?;
-                Ok(organisation)
-            })
+        .transaction(move |conn| {
+            let mut merged = input_json(&registry::find_organisation(conn, id)?);
+            merged.extend(body.0);
+            let fields = OrganisationInput::from_json(&merged)
+                .map_err(ApiError::invalid)?
+                .into_fields();
+            registry::change_organisation(conn, &rules, id, &fields)
         })
         .await?;
     Ok(Json(organisation.into()))

@@ -10,12 +10,12 @@ use utoipa::ToSchema;
 
 use crate::api::context::RequestContext;
 use crate::api::{Db, audit_events::AuditEventView};
-use crate::audit;
-use crate::auth::{Admin, AnyRole, Staff};
+use crate::auth::{Admin, Staff};
 use crate::db::audit_events::{self, AuditFilter};
-use crate::db::people::{self, Person};
+use crate::db::people::Person;
 use crate::db::{self, DbConnection, Page, declarations, employments, occupancies};
 use crate::error::ApiError;
+use crate::registry::people;
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -65,24 +65,6 @@ impl From<&Person> for PersonView {
     }
 }
 
-/// The person with this id, with the read recorded in the audit trail.
-fn find_audited(
-    conn: &mut DbConnection,
-    context: &RequestContext,
-    caller: &AnyRole,
-    id: i64,
-    action: &str,
-    purpose: &str,
-) -> Result<Person, ApiError> {
-    let person = people::find(conn, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no person {id}.")))?;
-    audit::record(
-        conn,
-        &context.entry(caller, action, format!("people/{id}"), purpose),
-    )?;
-    Ok(person)
-}
-
 /// Reads one person.
 #[utoipa::path(
     get, path = "/people/{id}", tag = "people", operation_id = "getPerson",
@@ -102,10 +84,9 @@ pub async fn get_person(
     let person = db
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
-                find_audited(
+                people::read_person(
                     conn,
-                    &context,
-                    &staff.0,
+                    &context.actor(&staff.0),
                     id,
                     "person.read",
                     PURPOSE_ADMINISTRATION,
@@ -259,10 +240,9 @@ pub async fn export_person(
     let export = db
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
-                let person = find_audited(
+                let person = people::read_person(
                     conn,
-                    &context,
-                    &admin.0,
+                    &context.actor(&admin.0),
                     id,
                     "person.export",
                     PURPOSE_SUBJECT_ACCESS,

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::db::Page;
 use crate::domain::ValueError;
 use crate::error::{ApiError, GuardFailure, InvalidParam};
+use crate::registry::Change;
 
 /// Default page size of lists.
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -66,6 +67,51 @@ pub struct Fields<'a> {
     prefix: String,
     known: Vec<&'static str>,
     errors: Vec<InvalidParam>,
+    /// Set when the reader runs only to list the fields it reads.
+    is_survey: bool,
+    /// The full path of every field read, nested ones included.
+    read_paths: Vec<String>,
+}
+
+/// The full paths of the fields `read` reads (`worker.familyName`), found
+/// by running it over an empty object; nested readers are entered too.
+/// Tests hold these against the OpenAPI schema of the same body.
+pub fn fields_read_by<T>(read: impl FnOnce(&mut Fields<'_>) -> T) -> Vec<String> {
+    let empty = Map::new();
+    let mut fields = Fields::new(&empty, "");
+    fields.is_survey = true;
+    read(&mut fields);
+    let mut paths = fields.read_paths;
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Reads a JSON object with `read`, giving what it read and every problem,
+/// for callers that check more (across stored values) before refusing.
+pub fn read_partially<T>(
+    object: &Map<String, Value>,
+    read: impl FnOnce(&mut Fields<'_>) -> T,
+) -> (T, Vec<InvalidParam>) {
+    let mut fields = Fields::new(object, "");
+    let value = read(&mut fields);
+    (value, fields.finish())
+}
+
+/// Reads a whole JSON object with `read`: its value when every field is
+/// good, else every problem at once.
+pub fn read_object<T>(
+    object: &Map<String, Value>,
+    prefix: &str,
+    read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+) -> Result<T, Vec<InvalidParam>> {
+    let mut fields = Fields::new(object, prefix);
+    let value = read(&mut fields);
+    let problems = fields.finish();
+    match value {
+        Some(value) if problems.is_empty() => Ok(value),
+        _ => Err(problems),
+    }
 }
 
 impl<'a> Fields<'a> {
@@ -76,7 +122,15 @@ impl<'a> Fields<'a> {
             prefix: prefix.to_owned(),
             known: Vec::new(),
             errors: Vec::new(),
+            is_survey: false,
+            read_paths: Vec::new(),
         }
+    }
+
+    fn note(&mut self, name: &'static str) {
+        self.known.push(name);
+        let path = self.path(name);
+        self.read_paths.push(path);
     }
 
     fn path(&self, name: &str) -> String {
@@ -99,7 +153,7 @@ impl<'a> Fields<'a> {
         name: &'static str,
         parse: impl FnOnce(&Value) -> Result<T, String>,
     ) -> Option<T> {
-        self.known.push(name);
+        self.note(name);
         match self.object.get(name) {
             None | Some(Value::Null) => {
                 self.reject(name, "is required");
@@ -115,7 +169,7 @@ impl<'a> Fields<'a> {
         name: &'static str,
         parse: impl FnOnce(&Value) -> Result<T, String>,
     ) -> Option<T> {
-        self.known.push(name);
+        self.note(name);
         match self.object.get(name) {
             None | Some(Value::Null) => None,
             Some(value) => self.accept(name, parse(value)),
@@ -139,26 +193,91 @@ impl<'a> Fields<'a> {
         name: &'static str,
         read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
     ) -> Option<T> {
-        self.known.push(name);
-        let path = self.path(name);
+        self.note(name);
         match self.object.get(name) {
+            None | Some(Value::Null) if self.is_survey => self.read_inner(name, &Map::new(), read),
             None | Some(Value::Null) => {
                 self.reject(name, "is required");
                 None
             }
-            Some(Value::Object(inner)) => {
-                let mut fields = Fields::new(inner, &path);
-                let value = read(&mut fields);
-                let problems = fields.finish();
-                let is_clean = problems.is_empty();
-                self.errors.extend(problems);
-                value.filter(|_| is_clean)
-            }
+            Some(Value::Object(inner)) => self.read_inner(name, inner, read),
             Some(_) => {
                 self.reject(name, "must be an object");
                 None
             }
         }
+    }
+
+    /// Corrections to a nested object in a PATCH body: absent gives `None`
+    /// (nothing changes), an object is read by `read` (its own fields may
+    /// be absent too), `null` is a problem, as the object is required.
+    pub fn nested_changes<T>(
+        &mut self,
+        name: &'static str,
+        read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+    ) -> Option<T> {
+        if self.is_survey || self.object.get(name).is_some() {
+            return self.nested(name, read);
+        }
+        self.note(name);
+        None
+    }
+
+    fn read_inner<T>(
+        &mut self,
+        name: &str,
+        inner: &Map<String, Value>,
+        read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+    ) -> Option<T> {
+        let path = self.path(name);
+        let mut fields = Fields::new(inner, &path);
+        fields.is_survey = self.is_survey;
+        let value = read(&mut fields);
+        self.read_paths.append(&mut fields.read_paths);
+        let problems = fields.finish();
+        let is_clean = problems.is_empty();
+        self.errors.extend(problems);
+        value.filter(|_| is_clean)
+    }
+
+    /// A PATCH replacement of a required field: absent gives `None`
+    /// (keep), `null` is a problem, a value is parsed.
+    pub fn replacement<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Option<T> {
+        if self.object.get(name).is_some() {
+            return self.required(name, parse);
+        }
+        self.note(name);
+        None
+    }
+
+    /// A PATCH change of an optional field: absent keeps, `null` clears.
+    pub fn change<T>(
+        &mut self,
+        name: &'static str,
+        parse: impl FnOnce(&Value) -> Result<T, String>,
+    ) -> Change<T> {
+        self.note(name);
+        match self.object.get(name) {
+            None => Change::Keep,
+            Some(Value::Null) => Change::Clear,
+            Some(value) => self
+                .accept(name, parse(value))
+                .map_or(Change::Keep, Change::Set),
+        }
+    }
+
+    /// The raw value of a field, for checks across fields.
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.object.get(name)
+    }
+
+    /// Whether the object has this field (with any value, `null` included).
+    pub fn has(&self, name: &str) -> bool {
+        self.object.contains_key(name)
     }
 
     /// Ends reading: unknown fields are problems too. Returns every problem.

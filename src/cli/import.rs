@@ -1,24 +1,27 @@
 //! `woonregister import addresses FILE.csv`: bulk registration of addresses,
 //! e.g. from a BAG extract. Every row is checked before anything is stored;
 //! one bad row stops the import with all bad rows reported by line, and the
-//! good rows are written in one transaction. Importing the same file again
-//! changes nothing.
+//! good rows are written in one transaction, re-evaluating the signals of
+//! the addresses that changed. Importing the same file again changes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read;
 
 use clap::Subcommand;
-use diesel::Connection as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use rocket::figment::Figment;
-use serde_json::{Map, Value};
 
-use crate::api::addresses::AddressInput;
 use crate::config::AppConfig;
 use crate::db::DbConnection;
-use crate::db::addresses::{self, AddressFields, AddressKey};
+use crate::db::addresses::AddressFields;
+use crate::domain::rules::RuleSet;
+use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, UsagePurpose};
 use crate::error::InvalidParam;
 use crate::geo::NeighbourhoodIndex;
+use crate::registry::addresses::{
+    self as registry, AddressDraft, ImportReport, MAX_NAME_CHARS, RowError, bedrooms, floor_area,
+    position_problem,
+};
 
 /// Import subcommands.
 #[derive(Debug, Subcommand)]
@@ -31,46 +34,6 @@ pub enum ImportCommand {
         /// The CSV file.
         file: std::path::PathBuf,
     },
-}
-
-/// CSV columns that hold numbers in the JSON form of an address.
-const NUMERIC_COLUMNS: &[&str] = &[
-    "houseNumber",
-    "floorAreaM2",
-    "bedrooms",
-    "latitude",
-    "longitude",
-];
-
-/// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Addresses that were new.
-    pub inserted: usize,
-    /// Stored addresses whose fields changed.
-    pub updated: usize,
-    /// Stored addresses that were already the same.
-    pub unchanged: usize,
-}
-
-/// One rejected row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
-    /// The line in the file (the header is line 1).
-    pub line: u64,
-    /// Every problem with the row.
-    pub problems: Vec<InvalidParam>,
-}
-
-impl std::fmt::Display for RowError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let reasons: Vec<String> = self
-            .problems
-            .iter()
-            .map(|p| format!("{} {}", p.name, p.reason))
-            .collect();
-        write!(f, "line {}: {}", self.line, reasons.join("; "))
-    }
 }
 
 /// Why an import stored nothing.
@@ -95,8 +58,15 @@ pub fn run(figment: &Figment, command: ImportCommand) -> Result<(), String> {
     let reader = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut conn = services.pool.get().map_err(|e| e.to_string())?;
     let progress = ProgressBar::new_spinner();
-    let report = import_addresses(&mut conn, &services.neighbourhoods, reader, &progress)
-        .map_err(|e| e.to_string())?;
+    let rules = &services.config.rules;
+    let report = import_addresses(
+        &mut conn,
+        rules,
+        &services.neighbourhoods,
+        reader,
+        &progress,
+    )
+    .map_err(|e| e.to_string())?;
     progress.finish_and_clear();
     println!(
         "imported {}: {} new, {} changed, {} unchanged",
@@ -112,6 +82,7 @@ pub fn run(figment: &Figment, command: ImportCommand) -> Result<(), String> {
 /// transaction, reporting progress on `progress`.
 pub fn import_addresses(
     conn: &mut DbConnection,
+    rules: &RuleSet,
     index: &NeighbourhoodIndex,
     reader: impl Read,
     progress: &ProgressBar,
@@ -122,25 +93,10 @@ pub fn import_addresses(
         ProgressStyle::with_template("{bar:40} {pos}/{len} addresses ({eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    conn.transaction(|conn| {
-        let stored = addresses::all_by_key(conn)?;
-        let mut report = ImportReport::default();
-        for fields in &rows {
-            match stored.get(&fields.key()) {
-                None => {
-                    addresses::insert(conn, fields)?;
-                    report.inserted += 1;
-                }
-                Some(existing) if existing.fields() == *fields => report.unchanged += 1,
-                Some(existing) => {
-                    addresses::update(conn, existing.id, fields)?;
-                    report.updated += 1;
-                }
-            }
-            progress.inc(1);
-        }
-        Ok(report)
-    })
+    let report = crate::db::write_transaction(conn, |conn| {
+        registry::import_addresses(conn, rules, &rows, &|| progress.inc(1))
+    })?;
+    Ok(report)
 }
 
 /// Parses and checks every row; all bad rows are reported together.
@@ -154,66 +110,162 @@ fn read_rows(
     let headers = csv.headers()?.clone();
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    let mut first_line_of_key: HashMap<AddressKey, u64> = HashMap::new();
-    let mut seen_bag_ids: HashSet<String> = HashSet::new();
     for record in csv.records() {
         let record = record?;
         let line = record.position().map_or(0, csv::Position::line);
-        let object = row_object(&headers, &record);
-        match AddressInput::from_json(&object) {
+        match read_row(&headers, &record) {
+            Ok(draft) => rows.push((line, draft.into_fields(index))),
             Err(problems) => errors.push(RowError { line, problems }),
-            Ok(input) => {
-                let fields = input.into_fields(index);
-                if let Some(first) = first_line_of_key.get(&fields.key()) {
-                    errors.push(RowError {
-                        line,
-                        problems: vec![InvalidParam::new(
-                            "address",
-                            format!("repeats the address on line {first}"),
-                        )],
-                    });
-                    continue;
-                }
-                if let Some(bag_id) = &fields.bag_id
-                    && !seen_bag_ids.insert(bag_id.clone())
-                {
-                    errors.push(RowError {
-                        line,
-                        problems: vec![InvalidParam::new(
-                            "bagId",
-                            "repeats an earlier row's bagId",
-                        )],
-                    });
-                    continue;
-                }
-                first_line_of_key.insert(fields.key(), line);
-                rows.push(fields);
-            }
         }
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(ImportError::Rows(errors))
+    match registry::distinct_rows(rows) {
+        Ok(rows) if errors.is_empty() => Ok(rows),
+        Ok(_) => Err(ImportError::Rows(errors)),
+        Err(repeats) => {
+            errors.extend(repeats);
+            errors.sort_by_key(|e| e.line);
+            Err(ImportError::Rows(errors))
+        }
     }
 }
 
-/// The JSON object the API would receive for this row: empty cells are
-/// left out, numeric columns become numbers when they parse as one (when
-/// not, the text is kept so that the check reports it).
-fn row_object(headers: &csv::StringRecord, record: &csv::StringRecord) -> Map<String, Value> {
-    headers
-        .iter()
-        .zip(record.iter())
-        .filter(|(_, cell)| !cell.is_empty())
-        .map(|(name, cell)| {
-            let value = if NUMERIC_COLUMNS.contains(&name) {
-                serde_json::from_str::<serde_json::Number>(cell)
-                    .map_or_else(|_| Value::String(cell.to_owned()), Value::Number)
-            } else {
-                Value::String(cell.to_owned())
-            };
-            (name.to_owned(), value)
+/// The cells of one row by column name, remembering every problem.
+struct Row<'a> {
+    cells: HashMap<&'a str, &'a str>,
+    known: Vec<&'static str>,
+    problems: Vec<InvalidParam>,
+}
+
+impl<'a> Row<'a> {
+    fn new(headers: &'a csv::StringRecord, record: &'a csv::StringRecord) -> Self {
+        let cells = headers
+            .iter()
+            .zip(record.iter())
+            .filter(|(_, cell)| !cell.is_empty())
+            .collect();
+        Self {
+            cells,
+            known: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn optional<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        self.known.push(column);
+        let cell = self.cells.get(column)?;
+        match parse(cell) {
+            Ok(value) => Some(value),
+            Err(reason) => {
+                self.problems.push(InvalidParam::new(column, reason));
+                None
+            }
+        }
+    }
+
+    fn required<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        if !self.cells.contains_key(column) {
+            self.known.push(column);
+            self.problems.push(InvalidParam::new(column, "is required"));
+            return None;
+        }
+        self.optional(column, parse)
+    }
+
+    fn finish(mut self) -> Vec<InvalidParam> {
+        let mut unknown: Vec<&str> = self
+            .cells
+            .keys()
+            .copied()
+            .filter(|column| !self.known.contains(column))
+            .collect();
+        unknown.sort_unstable();
+        for column in unknown {
+            self.problems
+                .push(InvalidParam::new(column, "is not a known column"));
+        }
+        self.problems
+    }
+}
+
+fn text(cell: &str) -> Result<String, String> {
+    if cell.chars().count() > MAX_NAME_CHARS {
+        Err(format!("must be at most {MAX_NAME_CHARS} characters"))
+    } else if cell.chars().any(char::is_control) {
+        Err("must be plain text on one line".to_owned())
+    } else {
+        Ok(cell.to_owned())
+    }
+}
+
+fn number(cell: &str) -> Result<f64, String> {
+    cell.parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| "must be a number".to_owned())
+}
+
+fn integer(cell: &str) -> Result<i64, String> {
+    cell.parse::<i64>()
+        .map_err(|_| "must be a whole number".to_owned())
+}
+
+fn domain<T>(
+    parse: impl FnOnce(&str) -> Result<T, crate::domain::ValueError>,
+) -> impl FnOnce(&str) -> Result<T, String> {
+    move |cell| parse(cell).map_err(|e| e.to_string())
+}
+
+/// Reads one row as an address, with the same checks as the API.
+fn read_row(
+    headers: &csv::StringRecord,
+    record: &csv::StringRecord,
+) -> Result<AddressDraft, Vec<InvalidParam>> {
+    let mut row = Row::new(headers, record);
+    let bag_id = row.optional("bagId", domain(BagId::parse));
+    let postcode = row.required("postcode", domain(Postcode::parse));
+    let house_number = row.required("houseNumber", domain(HouseNumber::parse_str));
+    let house_letter = row.optional("houseLetter", domain(HouseLetter::parse));
+    let house_number_addition =
+        row.optional("houseNumberAddition", domain(HouseNumberAddition::parse));
+    let street = row.required("street", text);
+    let city = row.required("city", text);
+    let usage_purpose = row.required("usagePurpose", domain(UsagePurpose::parse));
+    let floor_area_m2 = row.required("floorAreaM2", |c| floor_area(number(c)?));
+    let bedrooms = row.optional("bedrooms", |c| bedrooms(integer(c)?));
+    let latitude = row.required("latitude", number);
+    let longitude = row.required("longitude", number);
+    if let (Some(lat), Some(lon)) = (latitude, longitude)
+        && let Some(problem) = position_problem(lat, lon)
+    {
+        row.problems.push(problem);
+    }
+    let problems = row.finish();
+    let draft = (|| {
+        Some(AddressDraft {
+            bag_id,
+            postcode: postcode?,
+            house_number: house_number?,
+            house_letter,
+            house_number_addition,
+            street: street?,
+            city: city?,
+            usage_purpose: usage_purpose?,
+            floor_area_m2: floor_area_m2?,
+            bedrooms,
+            latitude: latitude?,
+            longitude: longitude?,
         })
-        .collect()
+    })();
+    match draft {
+        Some(draft) if problems.is_empty() => Ok(draft),
+        _ => Err(problems),
+    }
 }

@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use indicatif::ProgressBar;
 use rocket::http::Status;
 use woonregister::auth::Role;
-use woonregister::cli::import::{ImportError, ImportReport, import_addresses};
+use woonregister::cli::import::{ImportError, import_addresses};
 use woonregister::geo::NeighbourhoodIndex;
+use woonregister::registry::addresses::ImportReport;
 
 use crate::support::TestApp;
 
@@ -36,7 +37,13 @@ fn csv_of(rows: usize) -> String {
 fn run(app: &TestApp, csv: &str) -> Result<ImportReport, ImportError> {
     let index = NeighbourhoodIndex::bundled().unwrap();
     let mut conn = app.db();
-    import_addresses(&mut conn, &index, csv.as_bytes(), &ProgressBar::hidden())
+    import_addresses(
+        &mut conn,
+        &app.config.rules,
+        &index,
+        csv.as_bytes(),
+        &ProgressBar::hidden(),
+    )
 }
 
 #[test]
@@ -148,4 +155,48 @@ fn a_file_that_is_not_csv_of_addresses_stores_nothing() {
         run(&app, "a,b\n1,2,3\n"),
         Err(ImportError::Csv(_))
     ));
+}
+
+fn one_address_csv(floor_area: u32) -> String {
+    format!("{HEADER},3131AB,7,,,Markt,Vlaardingen,residential,{floor_area},3,51.9093,4.3421\n")
+}
+
+fn open_rules_at(app: &TestApp, id: i64) -> Vec<String> {
+    let reply = app.get(
+        &format!("/api/v1/addresses/{id}/signals"),
+        &app.token(Role::Inspector),
+    );
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    reply.json()["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "open")
+        .map(|s| s["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn importing_a_changed_floor_area_reevaluates_the_addresses_signals() {
+    let app = TestApp::new();
+    run(&app, &one_address_csv(38)).unwrap();
+    let token = app.agency_token("11111111");
+    for i in 0..5 {
+        let mut body = crate::support::declaration_body(7, None);
+        body["worker"] = crate::support::worker(&format!("Worker{i}"), None);
+        let reply = app.post("/api/v1/declarations", &token, &body);
+        assert_eq!(reply.status, Status::Created, "{}", reply.body);
+    }
+    let listed = app.get(
+        "/api/v1/addresses?postcode=3131AB&houseNumber=7",
+        &app.token(Role::Staff),
+    );
+    assert_eq!(listed.status, Status::Ok, "{}", listed.body);
+    let id = listed.json()["items"][0]["id"].as_i64().unwrap();
+    assert!(open_rules_at(&app, id).contains(&"overcrowding-floor-area".to_owned()));
+
+    let report = run(&app, &one_address_csv(400)).unwrap();
+
+    assert_eq!(report.updated, 1);
+    assert!(!open_rules_at(&app, id).contains(&"overcrowding-floor-area".to_owned()));
 }

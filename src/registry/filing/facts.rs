@@ -1,4 +1,4 @@
-//! Filing, amending and withdrawing an agency's housing declaration. One
+//! The facts of a declaration, written and changed together. One
 //! declaration is several facts (the person, the employment by the agency,
 //! the occupancy of the address, the landlord's provision of it); they are
 //! written together in the caller's transaction, linked to the declaration,
@@ -16,6 +16,8 @@ use crate::db::occupancies::{self, NewOccupancy};
 use crate::db::organisations::{self, Organisation, OrganisationFields};
 use crate::db::people::{self, PersonFields};
 use crate::domain::{Bsn, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode};
+use crate::error::{ApiError, InvalidParam};
+use crate::registry::filing::DeclarationRecord;
 
 /// The worker a declaration is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +97,80 @@ pub enum FilingError {
     /// Storage failed.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
+}
+
+impl FilingError {
+    /// The client's view of this error; `prefix` names the batch item.
+    pub fn into_api_error(self, prefix: &str) -> ApiError {
+        match self {
+            Self::UnknownAddress => ApiError::invalid(vec![InvalidParam::new(
+                if prefix.is_empty() {
+                    "address".to_owned()
+                } else {
+                    format!("{prefix}.address")
+                },
+                "is not a registered address; look it up with GET /api/v1/addresses",
+            )]),
+            Self::BsnTaken => ApiError::Conflict(
+                "The corrected BSN belongs to another person in the registry.".to_owned(),
+            ),
+            Self::Database(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl DeclarationDraft {
+    /// The draft a stored declaration was filed as, so that corrections
+    /// can be applied to it and checked like a new filing.
+    pub fn of_record(record: &DeclarationRecord) -> Result<Self, ApiError> {
+        let stored = |what: &str, e: crate::domain::ValueError| {
+            ApiError::internal(format!(
+                "declaration {} has a stored {what} that does not parse: {e}",
+                record.declaration.id
+            ))
+        };
+        let (person, address, d) = (&record.person, &record.address, &record.declaration);
+        let house_number = HouseNumber::parse(i64::from(address.house_number))
+            .map_err(|e| stored("house number", e))?;
+        Ok(Self {
+            worker: Worker {
+                bsn: person
+                    .bsn
+                    .as_deref()
+                    .map(Bsn::parse)
+                    .transpose()
+                    .map_err(|e| stored("BSN", e))?,
+                family_name: person.family_name.clone(),
+                given_names: person.given_names.clone(),
+                date_of_birth: person.date_of_birth,
+                nationality: person.nationality.clone(),
+            },
+            address: AddressRef {
+                postcode: Postcode::parse(&address.postcode).map_err(|e| stored("postcode", e))?,
+                house_number,
+                house_letter: address
+                    .letter()
+                    .as_deref()
+                    .map(HouseLetter::parse)
+                    .transpose()
+                    .map_err(|e| stored("house letter", e))?,
+                house_number_addition: address
+                    .addition()
+                    .as_deref()
+                    .map(HouseNumberAddition::parse)
+                    .transpose()
+                    .map_err(|e| stored("addition", e))?,
+            },
+            landlord_kvk_number: KvkNumber::parse(&record.landlord.kvk_number)
+                .map_err(|e| stored("landlord KvK number", e))?,
+            household: d.household.clone(),
+            start_date: d.start_date,
+            end_date: d.end_date,
+            rent_per_month_cents: d.rent_per_month_cents,
+            rent_deducted_from_wages: d.rent_deducted_from_wages,
+            separate_rental_contract: d.separate_rental_contract,
+        })
+    }
 }
 
 /// The result of a filing.
@@ -278,7 +354,7 @@ fn provision(
 /// Replaces a declaration with a corrected draft: the declaration, the
 /// worker's details, and the linked employment, occupancy and provision.
 /// Setting or changing the end date ends it; anything else amends it.
-pub fn amend(
+pub(super) fn amend(
     conn: &mut DbConnection,
     stored: &Declaration,
     draft: &DeclarationDraft,
@@ -325,57 +401,9 @@ pub fn amend(
 
 /// Withdraws a declaration: it was filed in error, so the facts it
 /// recorded are removed; the declaration itself stays, marked withdrawn.
-pub fn withdraw(conn: &mut DbConnection, stored: &Declaration) -> QueryResult<Declaration> {
+pub(super) fn withdraw(conn: &mut DbConnection, stored: &Declaration) -> QueryResult<Declaration> {
     occupancies::delete_for_declaration(conn, stored.id)?;
     employments::delete_for_declaration(conn, stored.id)?;
     housing_provisions::delete_for_declaration(conn, stored.id)?;
     declarations::set_status(conn, stored.id, "withdrawn")
-}
-
-/// Queues the receipt for accepted filings to the agency's contact
-/// address, one message for all of them. It names declarations, addresses
-/// and person ids, never a BSN.
-pub fn queue_receipt(
-    conn: &mut DbConnection,
-    agency: &Organisation,
-    filed: &[(Declaration, Address)],
-) -> QueryResult<()> {
-    use std::fmt::Write as _;
-
-    let Some(recipient) = &agency.contact_email else {
-        return Ok(());
-    };
-    if filed.is_empty() {
-        return Ok(());
-    }
-    let subject = if filed.len() == 1 {
-        format!("Ontvangstbevestiging huisvestingsmelding {}", filed[0].0.id)
-    } else {
-        format!("Ontvangstbevestiging {} huisvestingsmeldingen", filed.len())
-    };
-    let mut body = format!(
-        "woonregister received {} housing declaration(s) from {} (KvK {}).\n\n",
-        filed.len(),
-        agency.name,
-        agency.kvk_number
-    );
-    for (declaration, address) in filed {
-        let letter = &address.house_letter;
-        let addition = if address.house_number_addition.is_empty() {
-            String::new()
-        } else {
-            format!("-{}", address.house_number_addition)
-        };
-        let _ = writeln!(
-            body,
-            "declaration {}: person {}, {} {}{letter}{addition}, from {}, filed {} UTC",
-            declaration.id,
-            declaration.person_id,
-            address.postcode,
-            address.house_number,
-            declaration.start_date,
-            declaration.filed_at.format("%Y-%m-%d %H:%M:%S"),
-        );
-    }
-    crate::mail::enqueue(conn, recipient, &subject, &body).map(drop)
 }

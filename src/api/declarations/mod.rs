@@ -1,0 +1,207 @@
+//! `/declarations` and `/declaration-batches`: agencies file, read, amend,
+//! end and withdraw their own housing declarations; staff and admins see
+//! all of them. The use cases are in [`crate::registry::filing`].
+
+mod caller;
+mod input;
+mod views;
+
+use chrono::Utc;
+use rocket::response::status::{Created, NoContent};
+use rocket::serde::json::Json;
+use rocket::{Route, State, delete, get, patch, post, routes};
+
+pub use caller::{DeclarationCaller, IdempotencyKey};
+pub use input::{
+    AddressRefInput, DeclarationBatchInput, DeclarationChanges, DeclarationInput,
+    DeclarationParams, MAX_BATCH, WorkerInput, read_corrections, read_declaration,
+};
+pub use views::{BatchItemResult, BatchResults, DeclarationView, DeclaredAddressView, WorkerView};
+
+use crate::api::context::RequestContext;
+use crate::api::request::{JsonObject, read_partially};
+use crate::api::{Db, ListBody, location};
+use crate::config::AppConfig;
+use crate::error::{ApiError, Problem};
+use crate::registry::filing;
+
+/// Routes of this module.
+pub fn routes() -> Vec<Route> {
+    routes![
+        create_declaration,
+        list_declarations,
+        get_declaration,
+        update_declaration,
+        withdraw_declaration,
+        create_declaration_batch
+    ]
+}
+
+/// Files a housing declaration.
+#[utoipa::path(
+    post, path = "/declarations", tag = "declarations", operation_id = "createDeclaration",
+    request_body = DeclarationInput,
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry key: the same key returns the first result and stores nothing new", min_length = 1, max_length = 200, pattern = "^[!-~]+$"),
+        ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log"),
+        ("traceparent" = Option<String>, Header, description = "W3C trace context"),
+    ),
+    responses((status = 201, description = "Filed (or the first filing with this Idempotency-Key)", body = DeclarationView))
+)]
+#[post("/declarations", data = "<body>")]
+pub async fn create_declaration(
+    caller: DeclarationCaller,
+    context: RequestContext,
+    idempotency_key: IdempotencyKey,
+    config: &State<AppConfig>,
+    db: Db,
+    body: JsonObject,
+) -> Result<Created<Json<DeclarationView>>, ApiError> {
+    let rules = config.rules.clone();
+    let submission = input::parse_submission(&caller, &body.0, "", Utc::now().date_naive())?;
+    let actor = caller.actor(&context);
+    let record = db
+        .run(move |conn| {
+            filing::retrying_once_on_conflict(conn, |conn| {
+                let key = idempotency_key.0.as_deref();
+                let filed = filing::file_declaration(conn, &rules, &actor, &submission, key)?;
+                filing::record_of(conn, filed)
+            })
+        })
+        .await?;
+    let path = format!("/declarations/{}", record.declaration.id);
+    Ok(Created::new(location(&path)).body(Json(DeclarationView::from(&record))))
+}
+
+/// Lists declarations: an agency its own, staff and admins all.
+#[utoipa::path(
+    get, path = "/declarations", tag = "declarations", operation_id = "listDeclarations",
+    params(DeclarationParams),
+    responses((status = 200, description = "One page of declarations, newest first", body = ListBody<DeclarationView>))
+)]
+#[get("/declarations?<query..>")]
+pub async fn list_declarations(
+    caller: DeclarationCaller,
+    context: RequestContext,
+    db: Db,
+    query: DeclarationParams,
+) -> Result<Json<ListBody<DeclarationView>>, ApiError> {
+    let (query, page) = query.parse()?;
+    let actor = caller.actor(&context);
+    let (records, total) = db
+        .transaction(move |conn| {
+            filing::list_declarations(conn, &actor, &caller.visibility, &query, page)
+        })
+        .await?;
+    let views: Vec<DeclarationView> = records.iter().map(DeclarationView::from).collect();
+    Ok(Json(ListBody::new(views, page, total)))
+}
+
+/// Reads one declaration; another agency's is not found.
+#[utoipa::path(
+    get, path = "/declarations/{id}", tag = "declarations", operation_id = "getDeclaration",
+    params(("id" = i64, Path, description = "Declaration id")),
+    responses((status = 200, description = "The declaration", body = DeclarationView))
+)]
+#[get("/declarations/<id>")]
+pub async fn get_declaration(
+    caller: DeclarationCaller,
+    context: RequestContext,
+    db: Db,
+    id: i64,
+) -> Result<Json<DeclarationView>, ApiError> {
+    let actor = caller.actor(&context);
+    let record = db
+        .transaction(move |conn| filing::read_declaration(conn, &actor, &caller.visibility, id))
+        .await?;
+    Ok(Json(DeclarationView::from(&record)))
+}
+
+/// Amends or ends a declaration (set `endDate` to end it).
+#[utoipa::path(
+    patch, path = "/declarations/{id}", tag = "declarations", operation_id = "updateDeclaration",
+    params(("id" = i64, Path, description = "Declaration id")),
+    request_body = DeclarationChanges,
+    responses(
+        (status = 200, description = "The amended or ended declaration", body = DeclarationView),
+        (status = 409, description = "Withdrawn, or the BSN belongs to someone else", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/declarations/<id>", data = "<body>")]
+pub async fn update_declaration(
+    caller: DeclarationCaller,
+    context: RequestContext,
+    config: &State<AppConfig>,
+    db: Db,
+    id: i64,
+    body: JsonObject,
+) -> Result<Json<DeclarationView>, ApiError> {
+    let rules = config.rules.clone();
+    let (corrections, problems) = read_partially(&body.0, read_corrections);
+    let actor = caller.actor(&context);
+    let today = Utc::now().date_naive();
+    let record = db
+        .transaction(move |conn| {
+            let visibility = &caller.visibility;
+            let corrections = (corrections, problems);
+            filing::correct_declaration(conn, &rules, &actor, visibility, id, corrections, today)
+        })
+        .await?;
+    Ok(Json(DeclarationView::from(&record)))
+}
+
+/// Withdraws a declaration filed in error; its occupancy no longer counts.
+#[utoipa::path(
+    delete, path = "/declarations/{id}", tag = "declarations", operation_id = "withdrawDeclaration",
+    params(("id" = i64, Path, description = "Declaration id")),
+    responses((status = 204, description = "Withdrawn"))
+)]
+#[delete("/declarations/<id>")]
+pub async fn withdraw_declaration(
+    caller: DeclarationCaller,
+    context: RequestContext,
+    config: &State<AppConfig>,
+    db: Db,
+    id: i64,
+) -> Result<NoContent, ApiError> {
+    let rules = config.rules.clone();
+    let actor = caller.actor(&context);
+    db.transaction(move |conn| {
+        filing::withdraw_declaration(conn, &rules, &actor, &caller.visibility, id)
+    })
+    .await?;
+    Ok(NoContent)
+}
+
+/// Files up to 1000 declarations: valid ones are stored, invalid ones are
+/// reported with every problem, none half-stored. One e-mail receipt per
+/// batch. With `Idempotency-Key`, a retried batch files nothing twice.
+#[utoipa::path(
+    post, path = "/declaration-batches", tag = "declarations", operation_id = "createDeclarationBatch",
+    request_body = DeclarationBatchInput,
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry key for the whole batch", min_length = 1, max_length = 200, pattern = "^[!-~]+$"),
+        ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log"),
+        ("traceparent" = Option<String>, Header, description = "W3C trace context"),
+    ),
+    responses((status = 200, description = "One result per item", body = BatchResults))
+)]
+#[post("/declaration-batches", data = "<body>")]
+pub async fn create_declaration_batch(
+    caller: DeclarationCaller,
+    context: RequestContext,
+    idempotency_key: IdempotencyKey,
+    config: &State<AppConfig>,
+    db: Db,
+    body: JsonObject,
+) -> Result<Json<BatchResults>, ApiError> {
+    let rules = config.rules.clone();
+    let items = input::parse_batch(&caller, &body.0, Utc::now().date_naive())?;
+    let actor = caller.actor(&context);
+    let filed = db
+        .transaction(move |conn| {
+            filing::file_batch(conn, &rules, &actor, &items, idempotency_key.0.as_deref())
+        })
+        .await?;
+    Ok(Json(BatchResults::of(&filed, |d| d.id)))
+}
