@@ -145,6 +145,7 @@ fn a_worker_too_young_or_with_a_bad_nationality_is_refused() {
     body["worker"]["dateOfBirth"] = json!("2015-01-01");
     body["worker"]["nationality"] = json!("Polish");
     let reply = app.post("/api/v1/declarations", &app.agency_token(AGENCY_A), &body);
+    assert_eq!(reply.status, Status::BadRequest, "{}", reply.body);
     let mut names = reply.invalid_param_names();
     names.sort();
     assert_eq!(names, ["worker.dateOfBirth", "worker.nationality"]);
@@ -271,6 +272,8 @@ fn the_same_worker_is_one_person_by_bsn_or_by_names_and_birth_date() {
     let mut namesake = declaration_body(2, None);
     namesake["worker"] = worker("Popescu", Some("999999990"));
     let namesake = file(&app, &a, &namesake);
+    assert!(namesake["worker"]["personId"].is_i64(), "{namesake}");
+    assert!(later["worker"]["personId"].is_i64(), "{later}");
     assert_ne!(namesake["worker"]["personId"], later["worker"]["personId"]);
     assert_eq!(count(&app, "people"), 3);
 }
@@ -391,7 +394,10 @@ fn a_retry_with_the_same_idempotency_key_returns_the_first_filing() {
     assert_eq!(count(&app, "declarations"), 1);
     assert_eq!(count(&app, "occupancies"), 1);
     let other = send("retry-2");
-    assert_ne!(other.into_json::<Value>().unwrap()["id"], first["id"]);
+    assert_eq!(other.status(), Status::Created, "another key files anew");
+    let other: Value = other.into_json().unwrap();
+    assert!(other["id"].is_i64(), "{other}");
+    assert_ne!(other["id"], first["id"]);
     // Another agency's key space is its own.
     let b = app.agency_token(AGENCY_B);
     let of_b = app
@@ -401,7 +407,15 @@ fn a_retry_with_the_same_idempotency_key_returns_the_first_filing() {
         .header(Header::new("Idempotency-Key", "retry-1"))
         .body(declaration_body(1, None).to_string())
         .dispatch();
-    assert_ne!(of_b.into_json::<Value>().unwrap()["id"], first["id"]);
+    assert_eq!(
+        of_b.status(),
+        Status::Created,
+        "B files its own declaration"
+    );
+    let of_b: Value = of_b.into_json().unwrap();
+    assert!(of_b["id"].is_i64(), "{of_b}");
+    assert_ne!(of_b["id"], first["id"]);
+    assert_eq!(of_b["agencyKvkNumber"], AGENCY_B);
 }
 
 #[test]
@@ -503,16 +517,19 @@ fn a_retried_batch_files_nothing_twice() {
     second["worker"] = worker("Ionescu", None);
     let body = json!({"declarations": [declaration_body(1, None), second]}).to_string();
     let send = || {
-        app.client
+        let reply = app
+            .client
             .post("/api/v1/declaration-batches")
             .header(Header::new("Authorization", format!("Bearer {a}")))
             .header(Header::new("Idempotency-Key", "batch-7"))
             .body(body.clone())
-            .dispatch()
-            .into_json::<Value>()
-            .unwrap()
+            .dispatch();
+        assert_eq!(reply.status(), Status::Ok);
+        reply.into_json::<Value>().unwrap()
     };
     let first = send();
+    assert_eq!(first["results"][0]["status"], 201, "{first}");
+    assert_eq!(first["results"][1]["status"], 201, "{first}");
     let again = send();
     assert_eq!(first, again);
     assert_eq!(count(&app, "declarations"), 2);
