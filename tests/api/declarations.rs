@@ -5,7 +5,7 @@ use rocket::http::{Header, Status};
 use serde_json::{Value, json};
 use woonregister::auth::Role;
 
-use crate::support::{TestApp, address_body, declaration_body, organisation_body, worker};
+use crate::support::{TestApp, address_body, date, declaration_body, organisation_body, worker};
 
 const AGENCY_A: &str = "11111111";
 const AGENCY_B: &str = "22222222";
@@ -301,10 +301,9 @@ fn amending_and_ending_a_declaration_changes_its_occupancy() {
         .json();
     assert_eq!(ended["status"], "ended");
     assert_eq!(ended["endDate"], "2026-12-15");
-    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
     let address_id = moved["address"]["addressId"].as_i64().unwrap();
     let occupants = |d| {
-        woonregister::db::occupancies::current_at_address(&mut app.db(), address_id, day(d))
+        woonregister::db::occupancies::current_at_address(&mut app.db(), address_id, date(d))
             .unwrap()
             .len()
     };
@@ -338,7 +337,7 @@ fn a_withdrawn_declaration_no_longer_counts_and_cannot_be_changed() {
     assert_eq!(app.get(&path, &a).json()["status"], "withdrawn");
     let address_id = filed["address"]["addressId"].as_i64().unwrap();
     let today = chrono::Utc::now().date_naive();
-    let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let start = date("2026-11-01");
     for day in [start, today.max(start)] {
         let current =
             woonregister::db::occupancies::current_at_address(&mut app.db(), address_id, day)
