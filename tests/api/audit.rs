@@ -34,13 +34,16 @@ fn app_with_history() -> (TestApp, Value) {
         ))
         .header(Header::new("X-Purpose", "weekly housing declaration"))
         .body(declaration_body(1, None).to_string())
-        .dispatch()
-        .into_json::<Value>()
-        .unwrap();
+        .dispatch();
+    assert_eq!(filed.status(), Status::Created);
+    let filed: Value = filed.into_json().unwrap();
     let path = format!("/api/v1/declarations/{}", filed["id"]);
-    app.get(&path, &app.token(Role::Staff));
-    app.get("/api/v1/declarations", &agency);
-    app.patch(&path, &agency, &json!({"household": "nowak-2"}));
+    let read = app.get(&path, &app.token(Role::Staff));
+    assert_eq!(read.status, Status::Ok, "{}", read.body);
+    let listed = app.get("/api/v1/declarations", &agency);
+    assert_eq!(listed.status, Status::Ok, "{}", listed.body);
+    let amended = app.patch(&path, &agency, &json!({"household": "nowak-2"}));
+    assert_eq!(amended.status, Status::Ok, "{}", amended.body);
     (app, filed)
 }
 
@@ -99,6 +102,7 @@ fn the_audit_log_filters_by_actor_and_time() {
         "/api/v1/audit-events?from=yesterday",
         &app.token(Role::Admin),
     );
+    assert_eq!(bad.status, Status::BadRequest, "{}", bad.body);
     assert_eq!(bad.invalid_param_names(), ["from"]);
 }
 

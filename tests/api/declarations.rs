@@ -5,7 +5,7 @@ use rocket::http::{Header, Status};
 use serde_json::{Value, json};
 use woonregister::auth::Role;
 
-use crate::support::{TestApp, address_body, declaration_body, organisation_body, worker};
+use crate::support::{TestApp, address_body, date, declaration_body, organisation_body, worker};
 
 const AGENCY_A: &str = "11111111";
 const AGENCY_B: &str = "22222222";
@@ -145,6 +145,7 @@ fn a_worker_too_young_or_with_a_bad_nationality_is_refused() {
     body["worker"]["dateOfBirth"] = json!("2015-01-01");
     body["worker"]["nationality"] = json!("Polish");
     let reply = app.post("/api/v1/declarations", &app.agency_token(AGENCY_A), &body);
+    assert_eq!(reply.status, Status::BadRequest, "{}", reply.body);
     let mut names = reply.invalid_param_names();
     names.sort();
     assert_eq!(names, ["worker.dateOfBirth", "worker.nationality"]);
@@ -271,6 +272,8 @@ fn the_same_worker_is_one_person_by_bsn_or_by_names_and_birth_date() {
     let mut namesake = declaration_body(2, None);
     namesake["worker"] = worker("Popescu", Some("999999990"));
     let namesake = file(&app, &a, &namesake);
+    assert!(namesake["worker"]["personId"].is_i64(), "{namesake}");
+    assert!(later["worker"]["personId"].is_i64(), "{later}");
     assert_ne!(namesake["worker"]["personId"], later["worker"]["personId"]);
     assert_eq!(count(&app, "people"), 3);
 }
@@ -298,10 +301,9 @@ fn amending_and_ending_a_declaration_changes_its_occupancy() {
         .json();
     assert_eq!(ended["status"], "ended");
     assert_eq!(ended["endDate"], "2026-12-15");
-    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
     let address_id = moved["address"]["addressId"].as_i64().unwrap();
     let occupants = |d| {
-        woonregister::db::occupancies::current_at_address(&mut app.db(), address_id, day(d))
+        woonregister::db::occupancies::current_at_address(&mut app.db(), address_id, date(d))
             .unwrap()
             .len()
     };
@@ -335,7 +337,7 @@ fn a_withdrawn_declaration_no_longer_counts_and_cannot_be_changed() {
     assert_eq!(app.get(&path, &a).json()["status"], "withdrawn");
     let address_id = filed["address"]["addressId"].as_i64().unwrap();
     let today = chrono::Utc::now().date_naive();
-    let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let start = date("2026-11-01");
     for day in [start, today.max(start)] {
         let current =
             woonregister::db::occupancies::current_at_address(&mut app.db(), address_id, day)
@@ -391,7 +393,10 @@ fn a_retry_with_the_same_idempotency_key_returns_the_first_filing() {
     assert_eq!(count(&app, "declarations"), 1);
     assert_eq!(count(&app, "occupancies"), 1);
     let other = send("retry-2");
-    assert_ne!(other.into_json::<Value>().unwrap()["id"], first["id"]);
+    assert_eq!(other.status(), Status::Created, "another key files anew");
+    let other: Value = other.into_json().unwrap();
+    assert!(other["id"].is_i64(), "{other}");
+    assert_ne!(other["id"], first["id"]);
     // Another agency's key space is its own.
     let b = app.agency_token(AGENCY_B);
     let of_b = app
@@ -401,7 +406,15 @@ fn a_retry_with_the_same_idempotency_key_returns_the_first_filing() {
         .header(Header::new("Idempotency-Key", "retry-1"))
         .body(declaration_body(1, None).to_string())
         .dispatch();
-    assert_ne!(of_b.into_json::<Value>().unwrap()["id"], first["id"]);
+    assert_eq!(
+        of_b.status(),
+        Status::Created,
+        "B files its own declaration"
+    );
+    let of_b: Value = of_b.into_json().unwrap();
+    assert!(of_b["id"].is_i64(), "{of_b}");
+    assert_ne!(of_b["id"], first["id"]);
+    assert_eq!(of_b["agencyKvkNumber"], AGENCY_B);
 }
 
 #[test]
@@ -503,16 +516,19 @@ fn a_retried_batch_files_nothing_twice() {
     second["worker"] = worker("Ionescu", None);
     let body = json!({"declarations": [declaration_body(1, None), second]}).to_string();
     let send = || {
-        app.client
+        let reply = app
+            .client
             .post("/api/v1/declaration-batches")
             .header(Header::new("Authorization", format!("Bearer {a}")))
             .header(Header::new("Idempotency-Key", "batch-7"))
             .body(body.clone())
-            .dispatch()
-            .into_json::<Value>()
-            .unwrap()
+            .dispatch();
+        assert_eq!(reply.status(), Status::Ok);
+        reply.into_json::<Value>().unwrap()
     };
     let first = send();
+    assert_eq!(first["results"][0]["status"], 201, "{first}");
+    assert_eq!(first["results"][1]["status"], 201, "{first}");
     let again = send();
     assert_eq!(first, again);
     assert_eq!(count(&app, "declarations"), 2);

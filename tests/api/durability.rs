@@ -118,11 +118,10 @@ impl Server {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| std::io::Error::other("no status line"))?;
-        let body = answer
+        let (_, body) = answer
             .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        Ok((status, body))
+            .ok_or_else(|| std::io::Error::other("no end of the headers"))?;
+        Ok((status, body.to_owned()))
     }
 
     /// Ends the process the hard way, as a crash or power cut would.

@@ -23,7 +23,12 @@ fn app_with_receipt() -> TestApp {
         &app.agency_token("11111111"),
         &declaration_body(1, None),
     );
-    assert_eq!(reply.status, rocket::http::Status::Created);
+    assert_eq!(
+        reply.status,
+        rocket::http::Status::Created,
+        "{}",
+        reply.body
+    );
     app
 }
 
@@ -64,10 +69,16 @@ fn a_filing_queues_one_receipt_without_the_bsn() {
 fn an_agency_without_a_contact_address_gets_no_mail() {
     let app = TestApp::new();
     app.create_address(&address_body(1));
-    app.post(
+    let reply = app.post(
         "/api/v1/declarations",
         &app.agency_token("11111111"),
         &declaration_body(1, None),
+    );
+    assert_eq!(
+        reply.status,
+        rocket::http::Status::Created,
+        "{}",
+        reply.body
     );
     assert!(outbox::all(&mut app.db()).unwrap().is_empty());
 }

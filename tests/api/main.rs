@@ -19,5 +19,6 @@ mod organisations;
 mod people;
 mod signals;
 mod smtp;
+mod snapshots;
 mod support;
 mod synthetic;

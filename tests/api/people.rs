@@ -6,17 +6,22 @@ use woonregister::auth::Role;
 
 use crate::support::{TestApp, address_body, declaration_body};
 
+/// Registers house number 1 and files one declaration for it as an agency.
+fn file_one(app: &TestApp) -> serde_json::Value {
+    app.create_address(&address_body(1));
+    let reply = app.post(
+        "/api/v1/declarations",
+        &app.agency_token("11111111"),
+        &declaration_body(1, None),
+    );
+    assert_eq!(reply.status, Status::Created, "{}", reply.body);
+    reply.json()
+}
+
 #[test]
 fn staff_read_a_person_with_the_bsn_masked() {
     let app = TestApp::new();
-    app.create_address(&address_body(1));
-    let filed = app
-        .post(
-            "/api/v1/declarations",
-            &app.agency_token("11111111"),
-            &declaration_body(1, None),
-        )
-        .json();
+    let filed = file_one(&app);
     let person_id = &filed["worker"]["personId"];
     let reply = app.get(
         &format!("/api/v1/people/{person_id}"),
@@ -37,19 +42,13 @@ fn staff_read_a_person_with_the_bsn_masked() {
 #[test]
 fn an_admin_exports_everything_held_on_a_person() {
     let app = TestApp::new();
-    app.create_address(&address_body(1));
-    let filed = app
-        .post(
-            "/api/v1/declarations",
-            &app.agency_token("11111111"),
-            &declaration_body(1, None),
-        )
-        .json();
+    let filed = file_one(&app);
     let person_id = filed["worker"]["personId"].as_i64().unwrap();
-    app.get(
+    let read = app.get(
         &format!("/api/v1/people/{person_id}"),
         &app.token(Role::Staff),
     );
+    assert_eq!(read.status, Status::Ok, "{}", read.body);
     let reply = app
         .client
         .get(format!("/api/v1/people/{person_id}/export"))

@@ -191,11 +191,12 @@ fn an_employer_in_the_landlords_group_is_found_through_the_parent_chain() {
         .get("/api/v1/organisations?kvkNumber=87654321", &staff)
         .json();
     let landlord_id = landlord["items"][0]["id"].as_i64().unwrap();
-    app.patch(
+    let reply = app.patch(
         &format!("/api/v1/organisations/{landlord_id}"),
         &staff,
         &json!({"parentKvkNumber": null}),
     );
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
     assert!(!open_rules(&app, id).contains(&"agency-is-landlord".to_owned()));
 }
 
@@ -265,9 +266,9 @@ fn nationality_changes_no_signal_or_score() {
         app.db()
             .batch_execute(&format!("UPDATE people SET nationality = '{nationality}'"))
             .unwrap();
-        let report = app
-            .post("/api/v1/signal-evaluations", &staff, &json!({}))
-            .json();
+        let reply = app.post("/api/v1/signal-evaluations", &staff, &json!({}));
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        let report = reply.json();
         assert_eq!(report["signalsOpened"], 0, "{nationality}");
         assert_eq!(report["signalsClosed"], 0, "{nationality}");
         assert_eq!(report["signalsRefreshed"], 0, "{nationality}");

@@ -2,7 +2,7 @@
 //! SQLite in a temporary directory, or a fresh PostgreSQL database when
 //! `WOONREGISTER_TEST_POSTGRES_URL` names a server.
 
-use chrono::TimeDelta;
+use chrono::{NaiveDate, TimeDelta};
 use diesel::Connection as _;
 use diesel::RunQueryDsl as _;
 use rocket::figment::Figment;
@@ -13,11 +13,23 @@ use woonregister::auth::{KeySet, Role, token};
 use woonregister::config::AppConfig;
 use woonregister::domain::KvkNumber;
 
-/// The server every PostgreSQL test database is created on, if any.
+/// The server every PostgreSQL test database is created on, if any. A
+/// variable that is set but unreadable fails the test rather than quietly
+/// running it on SQLite.
 pub fn postgres_server_url() -> Option<String> {
-    std::env::var("WOONREGISTER_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
+    match std::env::var("WOONREGISTER_TEST_POSTGRES_URL") {
+        Ok(url) if url.is_empty() => None,
+        Ok(url) => Some(url),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(e) => panic!("WOONREGISTER_TEST_POSTGRES_URL: {e}"),
+    }
+}
+
+/// A calendar date written as `YYYY-MM-DD` in a test; a mistyped one
+/// fails the test that wrote it.
+pub fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .unwrap_or_else(|e| panic!("the test date {text:?} is not YYYY-MM-DD: {e}"))
 }
 
 /// A PostgreSQL database that exists for one test only.
@@ -86,7 +98,12 @@ impl Reply {
             .iter()
             .map(|h| (h.name().to_string(), h.value().to_string()))
             .collect();
-        let body = response.into_string().unwrap_or_default();
+        let has_body = !response.body().is_none();
+        let body = match response.into_string() {
+            Some(body) => body,
+            None if !has_body => String::new(),
+            None => panic!("the {status} response body is not readable UTF-8"),
+        };
         Self {
             status,
             content_type,
@@ -109,17 +126,26 @@ impl Reply {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The names of the rejected fields of a problem+json body.
+    /// The names of the rejected fields of a problem+json body; a body
+    /// without `invalidParams`, or a parameter without a name, fails the
+    /// test.
     pub fn invalid_param_names(&self) -> Vec<String> {
-        self.json()["invalidParams"]
-            .as_array()
-            .map(|params| {
-                params
-                    .iter()
-                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
-                    .collect()
+        let body = self.json();
+        let params = body["invalidParams"].as_array().unwrap_or_else(|| {
+            panic!(
+                "a {} response without invalidParams: {}",
+                self.status, self.body
+            )
+        });
+        params
+            .iter()
+            .map(|p| {
+                p["name"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("an invalid parameter without a name: {p}"))
+                    .to_owned()
             })
-            .unwrap_or_default()
+            .collect()
     }
 }
 
