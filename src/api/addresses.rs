@@ -286,6 +286,52 @@ pub struct AddressQuery {
     page_size: Option<String>,
 }
 
+impl AddressQuery {
+    /// The typed filter and page, or every problem with the values.
+    pub fn parse(&self) -> Result<(AddressFilter, crate::db::Page), ApiError> {
+        let mut problems = Vec::new();
+        let page = request::page(
+            self.page.as_deref(),
+            self.page_size.as_deref(),
+            &mut problems,
+        );
+        let filter = AddressFilter {
+            postcode: request::query_value(
+                "postcode",
+                self.postcode.as_deref(),
+                Postcode::parse,
+                &mut problems,
+            )
+            .map(|p| p.as_str().to_owned()),
+            house_number: request::query_value(
+                "houseNumber",
+                self.house_number.as_deref(),
+                HouseNumber::parse_str,
+                &mut problems,
+            )
+            .and_then(|n| i32::try_from(n.get()).ok()),
+            house_letter: match self.house_letter.as_deref() {
+                Some("") => Some(String::new()),
+                raw => request::query_value("houseLetter", raw, HouseLetter::parse, &mut problems)
+                    .map(|l| l.to_string()),
+            },
+            house_number_addition: match self.house_number_addition.as_deref() {
+                Some("") => Some(String::new()),
+                raw => request::query_value(
+                    "houseNumberAddition",
+                    raw,
+                    HouseNumberAddition::parse,
+                    &mut problems,
+                )
+                .map(|a| a.as_str().to_owned()),
+            },
+            neighbourhood_code: self.neighbourhood.clone(),
+        };
+        no_problems(problems)?;
+        Ok((filter, page))
+    }
+}
+
 /// Lists addresses. Agencies may only look one up by postcode and house number.
 #[utoipa::path(
     get, path = "/addresses", tag = "addresses", operation_id = "listAddresses",
@@ -303,45 +349,7 @@ pub async fn list_addresses(
             "Agencies may only look up an address by postcode and houseNumber.".to_owned(),
         ));
     }
-    let mut problems = Vec::new();
-    let page = request::page(
-        query.page.as_deref(),
-        query.page_size.as_deref(),
-        &mut problems,
-    );
-    let filter = AddressFilter {
-        postcode: request::query_value(
-            "postcode",
-            query.postcode.as_deref(),
-            Postcode::parse,
-            &mut problems,
-        )
-        .map(|p| p.as_str().to_owned()),
-        house_number: request::query_value(
-            "houseNumber",
-            query.house_number.as_deref(),
-            HouseNumber::parse_str,
-            &mut problems,
-        )
-        .and_then(|n| i32::try_from(n.get()).ok()),
-        house_letter: match query.house_letter.as_deref() {
-            Some("") => Some(String::new()),
-            raw => request::query_value("houseLetter", raw, HouseLetter::parse, &mut problems)
-                .map(|l| l.to_string()),
-        },
-        house_number_addition: match query.house_number_addition.as_deref() {
-            Some("") => Some(String::new()),
-            raw => request::query_value(
-                "houseNumberAddition",
-                raw,
-                HouseNumberAddition::parse,
-                &mut problems,
-            )
-            .map(|a| a.as_str().to_owned()),
-        },
-        neighbourhood_code: query.neighbourhood.clone(),
-    };
-    no_problems(problems)?;
+    let (filter, page) = query.parse()?;
     let (rows, total) = db
         .run(move |conn| Ok(addresses::list(conn, &filter, page)?))
         .await?;
