@@ -196,14 +196,14 @@ impl From<Organisation> for OrganisationView {
 
 fn duplicate_kvk(error: diesel::result::Error) -> ApiError {
     if crate::db::is_unique_violation(&error) {
-        ApiError::Conflict("An organisation with this KvK number is already registered.".to_owned())
+        ApiError::conflict("An organisation with this KvK number is already registered.")
     } else {
         ApiError::from(error)
     }
 }
 
 fn organisation_not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("There is no organisation {id}."))
+    ApiError::not_found("organisation", id)
 }
 
 /// Registers an organisation.
