@@ -19,7 +19,9 @@ use crate::config::AppConfig;
 use crate::db::addresses::{self, Address, AddressFields, AddressFilter};
 use crate::db::housing_provisions::{self, HousingProvision, NewHousingProvision};
 use crate::db::organisations::{self, Organisation};
-use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, UsagePurpose};
+use crate::domain::{
+    BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, ProvisionRole, UsagePurpose,
+};
 use crate::error::{ApiError, InvalidParam};
 use crate::geo::{NeighbourhoodIndex, Wgs84Point};
 
@@ -178,7 +180,7 @@ impl AddressInput {
                 .unwrap_or_default(),
             street: self.street,
             city: self.city,
-            usage_purpose: self.usage_purpose.as_str().to_owned(),
+            usage_purpose: self.usage_purpose,
             floor_area_m2: Some(self.floor_area_m2),
             bedrooms: self.bedrooms.map(|b| i32::try_from(b).unwrap_or(i32::MAX)),
             latitude: self.latitude,
@@ -289,7 +291,7 @@ impl From<Address> for AddressView {
             house_number_addition,
             street: a.street,
             city: a.city,
-            usage_purpose: a.usage_purpose,
+            usage_purpose: a.usage_purpose.as_str().to_owned(),
             floor_area_m2: a.floor_area_m2,
             bedrooms: a.bedrooms,
             latitude: a.latitude,
@@ -305,10 +307,9 @@ impl From<Address> for AddressView {
 
 fn duplicate_address(error: diesel::result::Error) -> ApiError {
     if crate::db::is_unique_violation(&error) {
-        ApiError::Conflict(
+        ApiError::conflict(
             "An address with this postcode, house number, letter and addition, \
-             or with this BAG id, is already registered."
-                .to_owned(),
+             or with this BAG id, is already registered.",
         )
     } else {
         ApiError::from(error)
@@ -316,7 +317,7 @@ fn duplicate_address(error: diesel::result::Error) -> ApiError {
 }
 
 fn address_not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("There is no address {id}."))
+    ApiError::not_found("address", id)
 }
 
 /// Registers an address.
@@ -385,8 +386,8 @@ pub async fn list_addresses(
     query: AddressQuery,
 ) -> Result<Json<ListBody<AddressView>>, ApiError> {
     if caller.role() == Role::Agency && (query.postcode.is_none() || query.house_number.is_none()) {
-        return Err(ApiError::Forbidden(
-            "Agencies may only look up an address by postcode and houseNumber.".to_owned(),
+        return Err(ApiError::forbidden(
+            "Agencies may only look up an address by postcode and houseNumber.",
         ));
     }
     let mut problems = Vec::new();
@@ -508,12 +509,14 @@ impl LandlordRole {
             _ => Err("must be one of owner, lessor, manager".to_owned()),
         }
     }
+}
 
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Lessor => "lessor",
-            Self::Manager => "manager",
+impl From<LandlordRole> for ProvisionRole {
+    fn from(role: LandlordRole) -> Self {
+        match role {
+            LandlordRole::Owner => Self::Owner,
+            LandlordRole::Lessor => Self::Lessor,
+            LandlordRole::Manager => Self::Manager,
         }
     }
 }
@@ -592,7 +595,7 @@ impl From<(HousingProvision, Organisation)> for LandlordView {
             organisation_id: organisation.id,
             kvk_number: organisation.kvk_number,
             name: organisation.name,
-            role: link.role,
+            role: link.role.as_str().to_owned(),
             start_date: link.start_date,
             end_date: link.end_date,
         }
@@ -633,7 +636,7 @@ pub async fn create_landlord(
                     &NewHousingProvision {
                         address_id: id,
                         organisation_id: organisation.id,
-                        role: input.role.as_str().to_owned(),
+                        role: input.role.into(),
                         start_date: input.start_date,
                         end_date: input.end_date,
                         declaration_id: None,

@@ -5,6 +5,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 
 use crate::audit::AuditEntry;
 use crate::auth::AnyRole;
+use crate::domain::AuditAction;
 use crate::error::{ApiError, GuardFailure};
 
 /// The longest purpose text accepted.
@@ -82,7 +83,7 @@ impl RequestContext {
     pub fn entry<'a>(
         &'a self,
         caller: &'a AnyRole,
-        action: &'a str,
+        action: AuditAction,
         resource: String,
         default_purpose: &'a str,
     ) -> AuditEntry<'a> {

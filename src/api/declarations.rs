@@ -26,7 +26,10 @@ use crate::db::declarations::{self, Declaration, DeclarationFilter};
 use crate::db::organisations::{self, Organisation};
 use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection};
-use crate::domain::{Bsn, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode};
+use crate::domain::{
+    AuditAction, Bsn, DeclarationStatus, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber,
+    Postcode,
+};
 use crate::error::{ApiError, InvalidParam, Problem};
 use crate::registry::evaluation as signals;
 use crate::registry::filing::{
@@ -98,8 +101,8 @@ impl<'r> FromRequest<'r> for DeclarationCaller {
                 Outcome::Forward(s) => Outcome::Forward(s),
             },
             Role::Inspector => {
-                let error = ApiError::Forbidden(
-                    "The role inspector may not do this; it is for agencies and staff.".to_owned(),
+                let error = ApiError::forbidden(
+                    "The role inspector may not do this; it is for agencies and staff.",
                 );
                 crate::error::GuardFailure::remember(request, &error);
                 Outcome::Error((Status::Forbidden, error))
@@ -469,7 +472,7 @@ fn view(
 ) -> DeclarationView {
     DeclarationView {
         id: d.id,
-        status: d.status.clone(),
+        status: d.status.as_str().to_owned(),
         agency_kvk_number: agency.kvk_number.clone(),
         worker: WorkerView {
             person_id: person.id,
@@ -559,15 +562,15 @@ fn filing_problem(error: FilingError, prefix: &str) -> ApiError {
             field("address"),
             "is not a registered address; look it up with GET /api/v1/addresses",
         )]),
-        FilingError::BsnTaken => ApiError::Conflict(
-            "The corrected BSN belongs to another person in the registry.".to_owned(),
-        ),
+        FilingError::BsnTaken => {
+            ApiError::conflict("The corrected BSN belongs to another person in the registry.")
+        }
         FilingError::Database(e) => ApiError::from(e),
     }
 }
 
 fn not_found(id: i64) -> ApiError {
-    ApiError::NotFound(format!("There is no declaration {id}."))
+    ApiError::not_found("declaration", id)
 }
 
 /// The declaration with this id, if the caller may see it: another
@@ -642,8 +645,8 @@ fn file_one(
     )
     .map_err(|e| filing_problem(e, prefix))?;
     let action = match &outcome {
-        FilingOutcome::Filed(..) => "declaration.create",
-        FilingOutcome::Replayed(_) => "declaration.replay",
+        FilingOutcome::Filed(..) => AuditAction::DeclarationCreate,
+        FilingOutcome::Replayed(_) => AuditAction::DeclarationReplay,
     };
     let declaration = outcome.declaration();
     audit::record(
@@ -737,11 +740,8 @@ pub struct DeclarationQuery {
     page_size: Option<String>,
 }
 
-fn status_filter(text: &str) -> Result<String, &'static str> {
-    match text {
-        "accepted" | "amended" | "ended" | "withdrawn" => Ok(text.to_owned()),
-        _ => Err("must be one of accepted, amended, ended, withdrawn"),
-    }
+fn status_filter(text: &str) -> Result<DeclarationStatus, &'static str> {
+    DeclarationStatus::parse(text).ok_or("must be one of accepted, amended, ended, withdrawn")
 }
 
 /// Lists declarations: an agency its own, staff and admins all.
@@ -820,7 +820,7 @@ pub async fn list_declarations(
                     conn,
                     &context.entry(
                         &caller.caller,
-                        "declaration.list",
+                        AuditAction::DeclarationList,
                         "declarations".to_owned(),
                         purpose,
                     ),
@@ -863,7 +863,7 @@ pub async fn get_declaration(
                     conn,
                     &context.entry(
                         &caller.caller,
-                        "declaration.read",
+                        AuditAction::DeclarationRead,
                         format!("declarations/{id}"),
                         purpose,
                     ),
@@ -925,9 +925,9 @@ pub async fn update_declaration(
         .run(move |conn| {
             db::write_transaction(conn, |conn| {
                 let stored = visible(conn, &caller, id)?;
-                if stored.status == "withdrawn" {
-                    return Err(ApiError::Conflict(
-                        "A withdrawn declaration cannot be changed.".to_owned(),
+                if stored.status == DeclarationStatus::Withdrawn {
+                    return Err(ApiError::conflict(
+                        "A withdrawn declaration cannot be changed.",
                     ));
                 }
                 let person = people::find(conn, stored.person_id)?
@@ -949,7 +949,7 @@ pub async fn update_declaration(
                     conn,
                     &context.entry(
                         &caller.caller,
-                        "declaration.update",
+                        AuditAction::DeclarationUpdate,
                         format!("declarations/{id}"),
                         PURPOSE_FILING,
                     ),
@@ -979,14 +979,14 @@ pub async fn withdraw_declaration(
     db.run(move |conn| {
         db::write_transaction(conn, |conn| {
             let stored = visible(conn, &caller, id)?;
-            if stored.status != "withdrawn" {
+            if stored.status != DeclarationStatus::Withdrawn {
                 filing::withdraw(conn, &stored)?;
                 signals::reevaluate_addresses(conn, &rules, &[stored.address_id])?;
                 audit::record(
                     conn,
                     &context.entry(
                         &caller.caller,
-                        "declaration.withdraw",
+                        AuditAction::DeclarationWithdraw,
                         format!("declarations/{id}"),
                         PURPOSE_FILING,
                     ),

@@ -15,6 +15,7 @@ use crate::auth::{Admin, AnyRole, Staff};
 use crate::db::audit_events::{self, AuditFilter};
 use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, Page, declarations, employments, occupancies};
+use crate::domain::AuditAction;
 use crate::error::ApiError;
 
 /// Routes of this module.
@@ -71,11 +72,10 @@ fn find_audited(
     context: &RequestContext,
     caller: &AnyRole,
     id: i64,
-    action: &str,
+    action: AuditAction,
     purpose: &str,
 ) -> Result<Person, ApiError> {
-    let person = people::find(conn, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no person {id}.")))?;
+    let person = people::find(conn, id)?.ok_or_else(|| ApiError::not_found("person", id))?;
     audit::record(
         conn,
         &context.entry(caller, action, format!("people/{id}"), purpose),
@@ -107,7 +107,7 @@ pub async fn get_person(
                     &context,
                     &staff.0,
                     id,
-                    "person.read",
+                    AuditAction::PersonRead,
                     PURPOSE_ADMINISTRATION,
                 )
             })
@@ -185,7 +185,7 @@ fn export(conn: &mut DbConnection, person: &Person) -> Result<PersonExport, ApiE
         .into_iter()
         .map(|d| ExportedDeclaration {
             id: d.id,
-            status: d.status,
+            status: d.status.as_str().to_owned(),
             address_id: d.address_id,
             agency_id: d.agency_id,
             landlord_id: d.landlord_id,
@@ -232,7 +232,7 @@ fn export(conn: &mut DbConnection, person: &Person) -> Result<PersonExport, ApiE
     )?;
     Ok(PersonExport {
         person: PersonView::from(person),
-        bsn: person.bsn.clone(),
+        bsn: person.bsn.as_ref().map(|b| b.as_str().to_owned()),
         declarations,
         occupancies,
         employments,
@@ -264,7 +264,7 @@ pub async fn export_person(
                     &context,
                     &admin.0,
                     id,
-                    "person.export",
+                    AuditAction::PersonExport,
                     PURPOSE_SUBJECT_ACCESS,
                 )?;
                 export(conn, &person)
