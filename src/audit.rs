@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::audit_events::{self, AuditEvent, NewAuditEvent};
 use crate::db::{Backend, DbConnection, now};
+use crate::domain::AuditAction;
 
 /// The `previous_hash` of the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -22,7 +23,7 @@ pub struct AuditEntry<'a> {
     /// The role acted in.
     pub role: &'a str,
     /// What was done, e.g. `declaration.read`.
-    pub action: &'a str,
+    pub action: AuditAction,
     /// What it was done to, e.g. `declarations/12`; never a BSN.
     pub resource: String,
     /// The processing purpose.
@@ -46,7 +47,7 @@ pub fn record(conn: &mut DbConnection, entry: &AuditEntry<'_>) -> QueryResult<Au
         at: now(),
         actor: entry.actor.to_owned(),
         role: entry.role.to_owned(),
-        action: entry.action.to_owned(),
+        action: entry.action,
         resource: entry.resource.clone(),
         purpose: entry.purpose.to_owned(),
         trace_id: entry.trace_id.to_owned(),
@@ -62,7 +63,7 @@ fn fields_of_new(e: &NewAuditEvent) -> [&str; 7] {
     [
         &e.actor,
         &e.role,
-        &e.action,
+        e.action.as_str(),
         &e.resource,
         &e.purpose,
         &e.trace_id,
@@ -74,7 +75,7 @@ fn fields_of(e: &AuditEvent) -> [&str; 7] {
     [
         &e.actor,
         &e.role,
-        &e.action,
+        e.action.as_str(),
         &e.resource,
         &e.purpose,
         &e.trace_id,

@@ -89,6 +89,22 @@ impl ApiError {
         Self::invalid(vec![InvalidParam::new(name, reason)])
     }
 
+    /// There is no `kind` with this id (or none the caller may see):
+    /// "There is no address 12."
+    pub fn not_found(kind: &str, id: impl std::fmt::Display) -> Self {
+        Self::NotFound(format!("There is no {kind} {id}."))
+    }
+
+    /// The change conflicts with what is stored; `detail` says how.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict(detail.into())
+    }
+
+    /// The caller's role may not do this; `detail` says why.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::Forbidden(detail.into())
+    }
+
     /// Wraps an unexpected fault; its text goes to the log only.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
@@ -194,5 +210,23 @@ impl GuardFailure {
     pub fn remember(request: &Request<'_>, error: &ApiError) {
         let problem = error.to_problem();
         request.local_cache(|| GuardFailure(Some(problem)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_constructors_give_the_status_and_the_message() {
+        let missing = ApiError::not_found("address", 12);
+        assert_eq!(missing.status(), Status::NotFound);
+        assert_eq!(missing.to_string(), "There is no address 12.");
+        let taken = ApiError::conflict("Already registered.");
+        assert_eq!(taken.status(), Status::Conflict);
+        assert_eq!(taken.to_string(), "Already registered.");
+        let refused = ApiError::forbidden("The role agency may not do this.");
+        assert_eq!(refused.status(), Status::Forbidden);
+        assert_eq!(refused.to_string(), "The role agency may not do this.");
     }
 }

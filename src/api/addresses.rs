@@ -19,7 +19,9 @@ use crate::config::AppConfig;
 use crate::db::addresses::{self, Address, AddressFilter};
 use crate::db::housing_provisions::{self, HousingProvision};
 use crate::db::organisations::Organisation;
-use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, UsagePurpose};
+use crate::domain::{
+    BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, ProvisionRole, UsagePurpose,
+};
 use crate::error::ApiError;
 use crate::geo::NeighbourhoodIndex;
 use crate::registry::addresses::{
@@ -220,7 +222,7 @@ impl From<Address> for AddressView {
             house_number_addition,
             street: a.street,
             city: a.city,
-            usage_purpose: a.usage_purpose,
+            usage_purpose: a.usage_purpose.to_string(),
             floor_area_m2: a.floor_area_m2,
             bedrooms: a.bedrooms,
             latitude: a.latitude,
@@ -345,8 +347,8 @@ pub async fn list_addresses(
     query: AddressQuery,
 ) -> Result<Json<ListBody<AddressView>>, ApiError> {
     if caller.role() == Role::Agency && (query.postcode.is_none() || query.house_number.is_none()) {
-        return Err(ApiError::Forbidden(
-            "Agencies may only look up an address by postcode and houseNumber.".to_owned(),
+        return Err(ApiError::forbidden(
+            "Agencies may only look up an address by postcode and houseNumber.",
         ));
     }
     let (filter, page) = query.parse()?;
@@ -421,12 +423,14 @@ impl LandlordRole {
             _ => Err("must be one of owner, lessor, manager".to_owned()),
         }
     }
+}
 
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Lessor => "lessor",
-            Self::Manager => "manager",
+impl From<LandlordRole> for ProvisionRole {
+    fn from(role: LandlordRole) -> Self {
+        match role {
+            LandlordRole::Owner => Self::Owner,
+            LandlordRole::Lessor => Self::Lessor,
+            LandlordRole::Manager => Self::Manager,
         }
     }
 }
@@ -496,7 +500,7 @@ impl From<(HousingProvision, Organisation)> for LandlordView {
             organisation_id: organisation.id,
             kvk_number: organisation.kvk_number,
             name: organisation.name,
-            role: link.role,
+            role: link.role.to_string(),
             start_date: link.start_date,
             end_date: link.end_date,
         }
@@ -522,7 +526,7 @@ pub async fn create_landlord(
     let input = read_object(&body.0, "", read_landlord).map_err(ApiError::invalid)?;
     let link = LandlordLink {
         organisation_id: input.organisation_id,
-        role: input.role.as_str().to_owned(),
+        role: input.role.into(),
         start_date: input.start_date,
         end_date: input.end_date,
     };

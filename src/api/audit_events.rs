@@ -52,7 +52,7 @@ impl From<AuditEvent> for AuditEventView {
             at: e.at.and_utc(),
             actor: e.actor,
             role: e.role,
-            action: e.action,
+            action: e.action.as_str().to_owned(),
             resource: e.resource,
             purpose: e.purpose,
             trace_id: e.trace_id,

@@ -12,7 +12,7 @@ use crate::api::{Db, GeoJson};
 use crate::auth::Official;
 use crate::config::AppConfig;
 use crate::db::{addresses, occupancies, signals};
-use crate::domain::rules::risk_score;
+use crate::domain::rules::risk_by_address;
 use crate::error::ApiError;
 use crate::geo::{Neighbourhood, NeighbourhoodIndex};
 
@@ -135,18 +135,21 @@ pub async fn list_neighbourhoods(
     for (code, count) in occupants {
         figures.entry(code).or_default().occupants = count;
     }
-    let mut by_address: HashMap<i64, (Option<String>, Vec<u32>)> = HashMap::new();
-    for (address_id, code, score) in scores {
-        let entry = by_address
-            .entry(address_id)
-            .or_insert_with(|| (code, Vec::new()));
-        entry.1.push(u32::try_from(score).unwrap_or(0));
+    for (_, code, _) in &scores {
+        if let Some(code) = code {
+            figures.entry(code.clone()).or_default().open_signals += 1;
+        }
     }
-    for (code, address_scores) in by_address.into_values() {
+    // An address lies in one buurt, so (id, buurt) names an address.
+    let risk = risk_by_address(
+        scores
+            .into_iter()
+            .map(|(address_id, code, weight)| ((address_id, code), weight)),
+        &config.rules,
+    );
+    for ((_, code), address_risk) in risk {
         let Some(code) = code else { continue };
-        let entry = figures.entry(code).or_default();
-        entry.open_signals += i64::try_from(address_scores.len()).unwrap_or(i64::MAX);
-        entry.risk_score_sum += u64::from(risk_score(address_scores, &config.rules));
+        figures.entry(code).or_default().risk_score_sum += u64::from(address_risk);
     }
     let features = index
         .all()

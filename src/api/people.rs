@@ -14,6 +14,7 @@ use crate::auth::{Admin, Staff};
 use crate::db::audit_events::{self, AuditFilter};
 use crate::db::people::Person;
 use crate::db::{self, DbConnection, Page, declarations, employments, occupancies};
+use crate::domain::AuditAction;
 use crate::error::ApiError;
 use crate::registry::people;
 
@@ -88,7 +89,7 @@ pub async fn get_person(
                     conn,
                     &context.actor(&staff.0),
                     id,
-                    "person.read",
+                    AuditAction::PersonRead,
                     PURPOSE_ADMINISTRATION,
                 )
             })
@@ -166,7 +167,7 @@ fn export(conn: &mut DbConnection, person: &Person) -> Result<PersonExport, ApiE
         .into_iter()
         .map(|d| ExportedDeclaration {
             id: d.id,
-            status: d.status,
+            status: d.status.to_string(),
             address_id: d.address_id,
             agency_id: d.agency_id,
             landlord_id: d.landlord_id,
@@ -213,7 +214,7 @@ fn export(conn: &mut DbConnection, person: &Person) -> Result<PersonExport, ApiE
     )?;
     Ok(PersonExport {
         person: PersonView::from(person),
-        bsn: person.bsn.clone(),
+        bsn: person.bsn.as_ref().map(|b| b.as_str().to_owned()),
         declarations,
         occupancies,
         employments,
@@ -244,7 +245,7 @@ pub async fn export_person(
                     conn,
                     &context.actor(&admin.0),
                     id,
-                    "person.export",
+                    AuditAction::PersonExport,
                     PURPOSE_SUBJECT_ACCESS,
                 )?;
                 export(conn, &person)

@@ -20,7 +20,8 @@ use crate::db::addresses::{self, Address};
 use crate::db::signals::{self, Signal, SignalFilter};
 use crate::db::snapshots::{self, Scope};
 use crate::db::{self as database, Page};
-use crate::domain::rules::{Outcome as RuleOutcome, RuleId, explain, risk_score};
+use crate::domain::SignalStatus;
+use crate::domain::rules::{Evidence, Outcome as RuleOutcome, RuleId, explain, risk_by_address};
 use crate::error::ApiError;
 use crate::geo::{ClusterInput, RdPoint, cluster_feature_geometry, dbscan};
 use crate::registry::evaluation;
@@ -111,8 +112,8 @@ pub struct SignalView {
     /// The rule's weight in the address's risk score.
     pub score: i32,
     /// Why: `summary`, `measured`, `threshold` and the `norm` applied.
-    #[schema(value_type = Object)]
-    pub evidence: Value,
+    #[schema(value_type = EvidenceSchema)]
+    pub evidence: Evidence,
     /// `open` or `closed`.
     pub status: String,
     /// The rule-set version that last produced it.
@@ -130,17 +131,35 @@ impl From<&Signal> for SignalView {
         Self {
             id: s.id,
             address_id: s.address_id,
-            rule: s.rule.clone(),
-            severity: s.severity.clone(),
+            rule: s.rule.as_str().to_owned(),
+            severity: s.severity.as_str().to_owned(),
             score: s.score,
-            evidence: serde_json::from_str(&s.evidence).unwrap_or(Value::Null),
-            status: s.status.clone(),
+            evidence: s.evidence.clone(),
+            status: s.status.as_str().to_owned(),
             rule_set_version: s.rule_set_version.clone(),
             first_seen_at: s.first_seen_at.and_utc(),
             last_seen_at: s.last_seen_at.and_utc(),
             closed_at: s.closed_at.map(|at| at.and_utc()),
         }
     }
+}
+
+/// The API document's description of a finding's [`Evidence`]; the test
+/// below keeps its fields those that `Evidence` serialises.
+#[derive(ToSchema)]
+#[schema(as = Evidence)]
+#[expect(dead_code, reason = "it only describes Evidence in the API document")]
+struct EvidenceSchema {
+    /// One sentence a person reads, with the numbers and the norm.
+    summary: String,
+    /// The measured values by name.
+    #[schema(value_type = Object)]
+    measured: Value,
+    /// The threshold that was crossed.
+    #[schema(value_type = Object)]
+    threshold: Value,
+    /// The source of the norm.
+    norm: String,
 }
 
 /// A signal with its address, as listed.
@@ -194,11 +213,7 @@ fn signal_filter(
     let rule = request::query_value(
         "rule",
         query.rule.as_deref(),
-        |r| {
-            RuleId::parse(r)
-                .map(|r| r.as_str().to_owned())
-                .ok_or("is not a known rule")
-        },
+        |r| RuleId::parse(r).ok_or("is not a known rule"),
         problems,
     );
     let min_score = request::query_value(
@@ -208,9 +223,9 @@ fn signal_filter(
         problems,
     );
     let status = match query.status.as_deref() {
-        None | Some("open") => Some("open".to_owned()),
-        Some("closed") => Some("closed".to_owned()),
+        None => Some(SignalStatus::Open),
         Some("all") => None,
+        Some(text) if SignalStatus::parse(text).is_some() => SignalStatus::parse(text),
         Some(_) => {
             problems.push(crate::error::InvalidParam::new(
                 "status",
@@ -228,24 +243,6 @@ fn signal_filter(
     }
 }
 
-/// The capped risk score of each address from its open signals' scores.
-fn risk_by_address(
-    rows: impl IntoIterator<Item = (i64, i32)>,
-    config: &AppConfig,
-) -> HashMap<i64, u32> {
-    let mut scores: HashMap<i64, Vec<u32>> = HashMap::new();
-    for (address_id, score) in rows {
-        scores
-            .entry(address_id)
-            .or_default()
-            .push(u32::try_from(score).unwrap_or(0));
-    }
-    scores
-        .into_iter()
-        .map(|(id, s)| (id, risk_score(s, &config.rules)))
-        .collect()
-}
-
 fn point_features(rows: &[(Signal, Address)], config: &AppConfig) -> Vec<Value> {
     let mut by_address: BTreeMap<i64, (&Address, Vec<&Signal>)> = BTreeMap::new();
     for (signal, address) in rows {
@@ -258,8 +255,14 @@ fn point_features(rows: &[(Signal, Address)], config: &AppConfig) -> Vec<Value> 
     by_address
         .into_values()
         .map(|(address, signals)| {
-            let open_scores = signals.iter().filter(|s| s.status == "open").map(|s| (address.id, s.score));
-            let risk = risk_by_address(open_scores, config).get(&address.id).copied().unwrap_or(0);
+            let open_weights = signals
+                .iter()
+                .filter(|s| s.is_open())
+                .map(|s| (address.id, s.weight()));
+            let risk = risk_by_address(open_weights, &config.rules)
+                .get(&address.id)
+                .copied()
+                .unwrap_or(0);
             json!({
                 "type": "Feature",
                 "id": address.id,
@@ -270,7 +273,7 @@ fn point_features(rows: &[(Signal, Address)], config: &AppConfig) -> Vec<Value> 
                     "signals": signals.iter().map(|s| json!({
                         "id": s.id, "rule": s.rule, "severity": s.severity, "score": s.score,
                         "status": s.status,
-                        "summary": serde_json::from_str::<Value>(&s.evidence).ok().and_then(|e| e.get("summary").cloned()),
+                        "summary": s.evidence.summary,
                     })).collect::<Vec<_>>(),
                 }
             })
@@ -387,8 +390,7 @@ pub async fn list_address_signals(
     let rules = config.rules.clone();
     let (rows, not_evaluated) = db
         .run(move |conn| {
-            addresses::find(conn, id)?
-                .ok_or_else(|| ApiError::NotFound(format!("There is no address {id}.")))?;
+            addresses::find(conn, id)?.ok_or_else(|| ApiError::not_found("address", id))?;
             let filter = SignalFilter {
                 address_id: Some(id),
                 ..SignalFilter::default()
@@ -410,17 +412,17 @@ pub async fn list_address_signals(
             Ok((signals::list(conn, &filter, None)?.0, not_evaluated))
         })
         .await?;
-    let mut views: Vec<SignalView> = rows.iter().map(|(s, _)| SignalView::from(s)).collect();
-    views.sort_by(|a, b| {
-        (a.status != "open", -a.score, a.id).cmp(&(b.status != "open", -b.score, b.id))
-    });
-    let risk = risk_score(
-        views
-            .iter()
-            .filter(|s| s.status == "open")
-            .map(|s| u32::try_from(s.score).unwrap_or(0)),
-        &config.rules,
-    );
+    let mut rows: Vec<Signal> = rows.into_iter().map(|(s, _)| s).collect();
+    rows.sort_by_key(|s| (!s.is_open(), -s.score, s.id));
+    let open_weights = rows
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| (id, s.weight()));
+    let risk = risk_by_address(open_weights, &config.rules)
+        .get(&id)
+        .copied()
+        .unwrap_or(0);
+    let views: Vec<SignalView> = rows.iter().map(SignalView::from).collect();
     Ok(Json(AddressSignals {
         address_id: id,
         risk_score: risk,
@@ -551,7 +553,10 @@ pub async fn list_hotspots(
                 *counts.entry(*id).or_default() += 1;
                 counts
             });
-    let risk = risk_by_address(scores.iter().map(|(id, _, score)| (*id, *score)), config);
+    let risk = risk_by_address(
+        scores.iter().map(|(id, _, weight)| (*id, *weight)),
+        &config.rules,
+    );
     let inputs: Vec<ClusterInput> = places
         .iter()
         .map(|a| ClusterInput {
@@ -582,4 +587,31 @@ pub async fn list_hotspots(
         kind: "FeatureCollection".to_owned(),
         features,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use utoipa::PartialSchema as _;
+
+    use super::*;
+
+    #[test]
+    fn the_documented_evidence_has_exactly_the_fields_evidence_serialises() {
+        let evidence = Evidence {
+            summary: "s".to_owned(),
+            measured: json!({}),
+            threshold: json!({}),
+            norm: "n".to_owned(),
+        };
+        let serialised = serde_json::to_value(&evidence).unwrap();
+        let mut sent: Vec<&String> = serialised.as_object().unwrap().keys().collect();
+        let schema = serde_json::to_value(EvidenceSchema::schema()).unwrap();
+        let mut documented: Vec<&String> =
+            schema["properties"].as_object().unwrap().keys().collect();
+        sent.sort();
+        documented.sort();
+        assert_eq!(documented, sent);
+    }
 }

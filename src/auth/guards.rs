@@ -89,7 +89,7 @@ async fn require(
         Outcome::Success(caller) if allowed.contains(&caller.role()) => Outcome::Success(caller),
         Outcome::Success(caller) => fail(
             request,
-            ApiError::Forbidden(format!(
+            ApiError::forbidden(format!(
                 "The role {} may not {what}.",
                 caller.role().as_str()
             )),

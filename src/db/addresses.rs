@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::addresses;
 use crate::db::{DbConnection, Page, now};
+use crate::domain::UsagePurpose;
 
 /// A stored address.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
@@ -28,8 +29,8 @@ pub struct Address {
     pub street: String,
     /// Place name.
     pub city: String,
-    /// BAG usage purpose, lowercase wire name.
-    pub usage_purpose: String,
+    /// BAG usage purpose.
+    pub usage_purpose: UsagePurpose,
     /// Usable floor area in m².
     pub floor_area_m2: Option<f64>,
     /// Number of bedrooms, when known.
@@ -68,8 +69,8 @@ pub struct AddressFields {
     pub street: String,
     /// Place name.
     pub city: String,
-    /// Usage purpose wire name.
-    pub usage_purpose: String,
+    /// Usage purpose.
+    pub usage_purpose: UsagePurpose,
     /// Floor area in m².
     pub floor_area_m2: Option<f64>,
     /// Bedrooms.
@@ -132,7 +133,7 @@ impl Address {
             house_number_addition: self.house_number_addition.clone(),
             street: self.street.clone(),
             city: self.city.clone(),
-            usage_purpose: self.usage_purpose.clone(),
+            usage_purpose: self.usage_purpose,
             floor_area_m2: self.floor_area_m2,
             bedrooms: self.bedrooms,
             latitude: self.latitude,

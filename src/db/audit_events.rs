@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::audit_events;
 use crate::db::{DbConnection, Page};
+use crate::domain::AuditAction;
 
 /// A stored audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
@@ -20,7 +21,7 @@ pub struct AuditEvent {
     /// The role the actor acted in.
     pub role: String,
     /// What was done, e.g. `declaration.create`.
-    pub action: String,
+    pub action: AuditAction,
     /// What it was done to, e.g. `declarations/12` or `people/3`.
     pub resource: String,
     /// The processing purpose.
@@ -46,7 +47,7 @@ pub struct NewAuditEvent {
     /// In which role.
     pub role: String,
     /// What.
-    pub action: String,
+    pub action: AuditAction,
     /// On what.
     pub resource: String,
     /// Why.

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::declarations;
 use crate::db::{DbConnection, Page, now};
+use crate::domain::DeclarationStatus;
 
 /// A stored declaration.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
@@ -32,8 +33,8 @@ pub struct Declaration {
     pub rent_deducted_from_wages: bool,
     /// Whether the lease is separate from the work contract.
     pub separate_rental_contract: bool,
-    /// `accepted`, `amended`, `ended` or `withdrawn`.
-    pub status: String,
+    /// Where it stands.
+    pub status: DeclarationStatus,
     /// The agency's key for safe retries.
     pub idempotency_key: Option<String>,
     /// The `sub` of the token that filed it.
@@ -67,7 +68,7 @@ pub struct DeclarationFields {
     /// Separate lease.
     pub separate_rental_contract: bool,
     /// Status after this change.
-    pub status: String,
+    pub status: DeclarationStatus,
 }
 
 /// Who filed, and under which retry key.
@@ -88,7 +89,7 @@ pub struct DeclarationFilter {
     /// Only this agency's.
     pub agency_id: Option<i64>,
     /// Only with this status.
-    pub status: Option<String>,
+    pub status: Option<DeclarationStatus>,
     /// Only for this address.
     pub address_id: Option<i64>,
     /// Only those in force on this day.
@@ -126,7 +127,11 @@ pub fn update(
 }
 
 /// Sets the status of the declaration with this id.
-pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> QueryResult<Declaration> {
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: i64,
+    status: DeclarationStatus,
+) -> QueryResult<Declaration> {
     diesel::update(declarations::table.find(id))
         .set((
             declarations::status.eq(status),
@@ -167,7 +172,7 @@ fn filtered(
         query = query.filter(declarations::agency_id.eq(agency_id));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(declarations::status.eq(status.clone()));
+        query = query.filter(declarations::status.eq(*status));
     }
     if let Some(address_id) = filter.address_id {
         query = query.filter(declarations::address_id.eq(address_id));
@@ -180,7 +185,7 @@ fn filtered(
                     .is_null()
                     .or(declarations::end_date.ge(day)),
             )
-            .filter(declarations::status.ne("withdrawn"));
+            .filter(declarations::status.ne(DeclarationStatus::Withdrawn));
     }
     query
 }

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::db::organisations::Organisation;
 use crate::db::schema::{housing_provisions, organisations};
 use crate::db::{DbConnection, now};
+use crate::domain::ProvisionRole;
 
 /// A stored link between an address and a landlord organisation.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
@@ -18,8 +19,8 @@ pub struct HousingProvision {
     pub address_id: i64,
     /// The landlord organisation.
     pub organisation_id: i64,
-    /// `owner`, `lessor` or `manager`.
-    pub role: String,
+    /// How the landlord is linked.
+    pub role: ProvisionRole,
     /// First day of the provision.
     pub start_date: NaiveDate,
     /// Last day, when it has ended.
@@ -38,8 +39,8 @@ pub struct NewHousingProvision {
     pub address_id: i64,
     /// The landlord organisation.
     pub organisation_id: i64,
-    /// `owner`, `lessor` or `manager`.
-    pub role: String,
+    /// How the landlord is linked.
+    pub role: ProvisionRole,
     /// First day.
     pub start_date: NaiveDate,
     /// Last day.

@@ -17,6 +17,7 @@ pub mod revoked_tokens;
 pub mod schema;
 pub mod signals;
 pub mod snapshots;
+pub mod stored;
 
 pub use connection::{Backend, DbConnection, DbPool, connect, open_pool, run_migrations};
 

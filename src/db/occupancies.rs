@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::occupancies;
 use crate::db::{DbConnection, now};
+use crate::domain::OccupancySource;
 
 /// A stored occupancy.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
@@ -23,8 +24,8 @@ pub struct Occupancy {
     pub end_date: Option<NaiveDate>,
     /// Household label; the same label at one address is one household.
     pub household: Option<String>,
-    /// `declaration`, `registry`, `inspection` or `manual`.
-    pub source: String,
+    /// Where the fact comes from.
+    pub source: OccupancySource,
     /// The declaration that recorded it, if any.
     pub declaration_id: Option<i64>,
     /// When the row was created.
@@ -46,7 +47,7 @@ pub struct NewOccupancy {
     /// Household label.
     pub household: Option<String>,
     /// Where the fact comes from.
-    pub source: String,
+    pub source: OccupancySource,
     /// The declaration that recorded it.
     pub declaration_id: Option<i64>,
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::people;
 use crate::db::{DbConnection, now};
+use crate::domain::Bsn;
 
 /// A stored person. `nationality` is kept because the declaration carries
 /// it; no rule, score or plan may read it.
@@ -14,8 +15,8 @@ use crate::db::{DbConnection, now};
 pub struct Person {
     /// Row id; the only way a person is named in URLs and logs.
     pub id: i64,
-    /// BSN, when known.
-    pub bsn: Option<String>,
+    /// BSN, when known; its `Debug` is masked.
+    pub bsn: Option<Bsn>,
     /// Family name.
     pub family_name: String,
     /// Given names.
@@ -33,10 +34,7 @@ pub struct Person {
 impl Person {
     /// The BSN with all but its last three digits masked, for responses.
     pub fn masked_bsn(&self) -> Option<String> {
-        self.bsn
-            .as_deref()
-            .and_then(|b| crate::domain::Bsn::parse(b).ok())
-            .map(|b| b.masked())
+        self.bsn.as_ref().map(Bsn::masked)
     }
 }
 
@@ -45,7 +43,7 @@ impl Person {
 #[diesel(table_name = people, treat_none_as_null = true)]
 pub struct PersonFields {
     /// BSN.
-    pub bsn: Option<String>,
+    pub bsn: Option<Bsn>,
     /// Family name.
     pub family_name: String,
     /// Given names.
@@ -66,7 +64,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Person>> {
 }
 
 /// The person with this BSN.
-pub fn find_by_bsn(conn: &mut DbConnection, bsn: &str) -> QueryResult<Option<Person>> {
+pub fn find_by_bsn(conn: &mut DbConnection, bsn: &Bsn) -> QueryResult<Option<Person>> {
     people::table
         .filter(people::bsn.eq(bsn))
         .select(Person::as_select())
@@ -147,4 +145,47 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Person>> 
         .filter(people::id.eq_any(ids))
         .select(Person::as_select())
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    #[test]
+    fn the_debug_form_of_a_person_never_shows_the_full_bsn() {
+        let at = NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap();
+        let bsn = Bsn::parse("111222333").unwrap();
+        let person = Person {
+            id: 7,
+            bsn: Some(bsn.clone()),
+            family_name: "Jansen".to_owned(),
+            given_names: "Piet".to_owned(),
+            date_of_birth: NaiveDate::from_ymd_opt(1990, 5, 6).unwrap(),
+            nationality: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let fields = PersonFields {
+            bsn: Some(bsn),
+            family_name: person.family_name.clone(),
+            given_names: person.given_names.clone(),
+            date_of_birth: person.date_of_birth,
+            nationality: None,
+        };
+        for debug in [
+            format!("{person:?}"),
+            format!("{fields:?}"),
+            format!("{person:#?}"),
+        ] {
+            assert!(!debug.contains("111222333"), "{debug}");
+            assert!(!debug.contains("111222"), "{debug}");
+            assert!(debug.contains("333"), "{debug}");
+        }
+        assert_eq!(person.masked_bsn().as_deref(), Some("******333"));
+    }
 }

@@ -7,30 +7,33 @@ use diesel::prelude::*;
 
 use crate::db::addresses::Address;
 use crate::db::schema::{addresses, signals};
+use crate::db::stored::EvidenceJson;
 use crate::db::{DbConnection, Page};
+use crate::domain::SignalStatus;
+use crate::domain::rules::{Evidence, RuleId, Severity};
 
 /// How many rows one statement writes or names at most; keeps SQLite's
 /// bound-parameter limit far away.
 const CHUNK: usize = 500;
 
 /// A stored signal.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = signals)]
 pub struct Signal {
     /// Row id.
     pub id: i64,
     /// The address.
     pub address_id: i64,
-    /// The rule's wire name.
-    pub rule: String,
-    /// `low`, `medium` or `high`.
-    pub severity: String,
+    /// The rule.
+    pub rule: RuleId,
+    /// How serious.
+    pub severity: Severity,
     /// The rule's weight in the risk score.
     pub score: i32,
-    /// The evidence as JSON text.
-    pub evidence: String,
-    /// `open` or `closed`.
-    pub status: String,
+    /// Why the rule fired, stored as JSON text.
+    pub evidence: Evidence,
+    /// Whether it still holds.
+    pub status: SignalStatus,
     /// The rule-set version that last produced it.
     pub rule_set_version: String,
     /// When it was first found.
@@ -41,22 +44,40 @@ pub struct Signal {
     pub closed_at: Option<NaiveDateTime>,
 }
 
+impl Signal {
+    /// The signal's weight in its address's risk score. The database
+    /// refuses a negative score, so none is ever read.
+    pub fn weight(&self) -> u32 {
+        Self::weight_of(self.score)
+    }
+
+    fn weight_of(score: i32) -> u32 {
+        u32::try_from(score).unwrap_or(0)
+    }
+
+    /// Whether the rule still fires.
+    pub fn is_open(&self) -> bool {
+        self.status == SignalStatus::Open
+    }
+}
+
 /// A newly found signal.
-#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[derive(Debug, Clone, PartialEq, Insertable)]
 #[diesel(table_name = signals)]
 pub struct NewSignal {
     /// The address.
     pub address_id: i64,
     /// The rule.
-    pub rule: String,
+    pub rule: RuleId,
     /// Severity.
-    pub severity: String,
+    pub severity: Severity,
     /// Weight.
     pub score: i32,
-    /// Evidence JSON.
-    pub evidence: String,
-    /// Always `open`.
-    pub status: String,
+    /// Evidence, stored as JSON text.
+    #[diesel(serialize_as = EvidenceJson)]
+    pub evidence: Evidence,
+    /// Always open.
+    pub status: SignalStatus,
     /// Rule-set version.
     pub rule_set_version: String,
     /// Now.
@@ -68,7 +89,7 @@ pub struct NewSignal {
 /// The open signals of these addresses (`None`: of all addresses).
 pub fn open_for(conn: &mut DbConnection, address_ids: Option<&[i64]>) -> QueryResult<Vec<Signal>> {
     let mut query = signals::table
-        .filter(signals::status.eq("open"))
+        .filter(signals::status.eq(SignalStatus::Open))
         .select(Signal::as_select())
         .into_boxed();
     if let Some(ids) = address_ids {
@@ -104,9 +125,9 @@ pub fn refresh(
 ) -> QueryResult<()> {
     diesel::update(signals::table.find(id))
         .set((
-            signals::severity.eq(&finding.severity),
+            signals::severity.eq(finding.severity),
             signals::score.eq(finding.score),
-            signals::evidence.eq(&finding.evidence),
+            signals::evidence.eq(EvidenceJson::from(&finding.evidence)),
             signals::rule_set_version.eq(&finding.rule_set_version),
             signals::last_seen_at.eq(at),
         ))
@@ -128,7 +149,10 @@ pub fn touch(conn: &mut DbConnection, ids: &[i64], at: NaiveDateTime) -> QueryRe
 pub fn close(conn: &mut DbConnection, ids: &[i64], at: NaiveDateTime) -> QueryResult<()> {
     for chunk in ids.chunks(CHUNK) {
         diesel::update(signals::table.filter(signals::id.eq_any(chunk.to_vec())))
-            .set((signals::status.eq("closed"), signals::closed_at.eq(at)))
+            .set((
+                signals::status.eq(SignalStatus::Closed),
+                signals::closed_at.eq(at),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -137,7 +161,7 @@ pub fn close(conn: &mut DbConnection, ids: &[i64], at: NaiveDateTime) -> QueryRe
 /// The number of open signals.
 pub fn count_open(conn: &mut DbConnection) -> QueryResult<i64> {
     signals::table
-        .filter(signals::status.eq("open"))
+        .filter(signals::status.eq(SignalStatus::Open))
         .count()
         .get_result(conn)
 }
@@ -148,11 +172,11 @@ pub struct SignalFilter {
     /// Only in this CBS buurt.
     pub neighbourhood_code: Option<String>,
     /// Only of this rule.
-    pub rule: Option<String>,
+    pub rule: Option<RuleId>,
     /// Only with at least this score.
     pub min_score: Option<i32>,
     /// Only with this status.
-    pub status: Option<String>,
+    pub status: Option<SignalStatus>,
     /// Only of this address.
     pub address_id: Option<i64>,
 }
@@ -179,13 +203,13 @@ fn filtered(
         query = query.filter(addresses::neighbourhood_code.eq(code.clone()));
     }
     if let Some(rule) = &filter.rule {
-        query = query.filter(signals::rule.eq(rule.clone()));
+        query = query.filter(signals::rule.eq(*rule));
     }
     if let Some(min) = filter.min_score {
         query = query.filter(signals::score.ge(min));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(signals::status.eq(status.clone()));
+        query = query.filter(signals::status.eq(*status));
     }
     if let Some(id) = filter.address_id {
         query = query.filter(signals::address_id.eq(id));
@@ -209,14 +233,18 @@ pub fn list(
 }
 
 /// Every open signal's address, buurt and score, for aggregates.
-pub fn open_scores(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Option<String>, i32)>> {
-    signals::table
+pub fn open_scores(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Option<String>, u32)>> {
+    let rows: Vec<(i64, Option<String>, i32)> = signals::table
         .inner_join(addresses::table)
-        .filter(signals::status.eq("open"))
+        .filter(signals::status.eq(SignalStatus::Open))
         .select((
             signals::address_id,
             addresses::neighbourhood_code,
             signals::score,
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, score)| (id, code, Signal::weight_of(score)))
+        .collect())
 }

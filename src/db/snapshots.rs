@@ -12,11 +12,11 @@ use crate::db::schema::{
     addresses, declarations, employments, housing_provisions, inspections, occupancies,
     organisations, people,
 };
-use crate::domain::UsagePurpose;
 use crate::domain::rules::group::chain;
 use crate::domain::rules::{
     AddressSnapshot, DeclaredTerms, InspectionFinding, Occupant, OrganisationFacts,
 };
+use crate::domain::{DeclarationStatus, UsagePurpose};
 
 /// Which addresses to build snapshots of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,14 +112,11 @@ impl Builder {
         if let Some(ids) = &ids {
             query = query.filter(addresses::id.eq_any(ids.clone()));
         }
-        let rows: Vec<(i64, String, Option<f64>, Option<i32>)> = query.load(conn)?;
+        let rows: Vec<(i64, UsagePurpose, Option<f64>, Option<i32>)> = query.load(conn)?;
         let snapshots: Vec<AddressSnapshot> = rows
             .into_iter()
             .map(|(id, purpose, area, bedrooms)| {
-                let mut snapshot = AddressSnapshot::empty(
-                    id,
-                    UsagePurpose::parse(&purpose).unwrap_or(UsagePurpose::Other),
-                );
+                let mut snapshot = AddressSnapshot::empty(id, purpose);
                 snapshot.floor_area_m2 = area;
                 snapshot.bedrooms = bedrooms.and_then(|b| u32::try_from(b).ok());
                 snapshot
@@ -266,7 +263,7 @@ impl Builder {
     fn add_declarations(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
         let mut query = declarations::table
-            .filter(declarations::status.ne("withdrawn"))
+            .filter(declarations::status.ne(DeclarationStatus::Withdrawn))
             .filter(declarations::start_date.le(on))
             .filter(
                 declarations::end_date

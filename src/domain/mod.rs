@@ -15,6 +15,7 @@
 //! - `Serialize` writes the canonical form and `Deserialize` goes through
 //!   `parse`, so a deserialisation failure carries the same reason.
 
+mod audit_action;
 mod bag_id;
 mod bsn;
 mod error;
@@ -22,15 +23,20 @@ mod house_number;
 mod kvk;
 mod postcode;
 pub mod rules;
+mod status;
 mod usage_purpose;
+mod wire_name;
 
+pub use audit_action::AuditAction;
 pub use bag_id::BagId;
 pub use bsn::Bsn;
 pub use error::ValueError;
 pub use house_number::{HouseLetter, HouseNumber, HouseNumberAddition};
 pub use kvk::KvkNumber;
 pub use postcode::Postcode;
+pub use status::{DeclarationStatus, OccupancySource, ProvisionRole, SignalStatus};
 pub use usage_purpose::UsagePurpose;
+pub use wire_name::UnknownName;
 
 /// Whether `s` is exactly `len` ASCII digits: the shape shared by the
 /// identifier types. Checks bytes, so a multi-byte character can never pass.

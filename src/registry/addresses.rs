@@ -9,7 +9,9 @@ use crate::db::addresses::{self, Address, AddressFields, AddressKey};
 use crate::db::housing_provisions::{self, HousingProvision, NewHousingProvision};
 use crate::db::organisations::{self, Organisation};
 use crate::domain::rules::RuleSet;
-use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, UsagePurpose};
+use crate::domain::{
+    BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, ProvisionRole, UsagePurpose,
+};
 use crate::error::{ApiError, InvalidParam};
 use crate::geo::{NeighbourhoodIndex, Wgs84Point};
 use crate::registry::evaluation;
@@ -91,7 +93,7 @@ impl AddressDraft {
                 .unwrap_or_default(),
             street: self.street,
             city: self.city,
-            usage_purpose: self.usage_purpose.as_str().to_owned(),
+            usage_purpose: self.usage_purpose,
             floor_area_m2: Some(self.floor_area_m2),
             bedrooms: self.bedrooms.map(|b| i32::try_from(b).unwrap_or(i32::MAX)),
             latitude: self.latitude,
@@ -105,10 +107,9 @@ impl AddressDraft {
 
 fn duplicate_address(error: diesel::result::Error) -> ApiError {
     if crate::db::is_unique_violation(&error) {
-        ApiError::Conflict(
+        ApiError::conflict(
             "An address with this postcode, house number, letter and addition, \
-             or with this BAG id, is already registered."
-                .to_owned(),
+             or with this BAG id, is already registered.",
         )
     } else {
         ApiError::from(error)
@@ -117,8 +118,7 @@ fn duplicate_address(error: diesel::result::Error) -> ApiError {
 
 /// The address with this id, or a 404.
 pub fn find_address(conn: &mut DbConnection, id: i64) -> Result<Address, ApiError> {
-    addresses::find(conn, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no address {id}.")))
+    addresses::find(conn, id)?.ok_or_else(|| ApiError::not_found("address", id))
 }
 
 /// Registers a new address.
@@ -150,8 +150,8 @@ pub fn change_address(
 pub struct LandlordLink {
     /// The landlord organisation.
     pub organisation_id: i64,
-    /// `owner`, `lessor` or `manager`.
-    pub role: String,
+    /// Owner, lessor or manager.
+    pub role: ProvisionRole,
     /// First day.
     pub start_date: chrono::NaiveDate,
     /// Last day, if it has ended.
@@ -176,7 +176,7 @@ pub fn link_landlord(
         &NewHousingProvision {
             address_id,
             organisation_id: organisation.id,
-            role: link.role.clone(),
+            role: link.role,
             start_date: link.start_date,
             end_date: link.end_date,
             declaration_id: None,

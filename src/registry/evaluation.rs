@@ -11,7 +11,8 @@ use diesel::result::QueryResult;
 use crate::db::signals::{self, NewSignal, Signal};
 use crate::db::snapshots::{self, Scope};
 use crate::db::{DbConnection, now};
-use crate::domain::rules::{Finding, RuleSet, evaluate};
+use crate::domain::SignalStatus;
+use crate::domain::rules::{Finding, RuleId, RuleSet, evaluate};
 
 /// What an evaluation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,11 +44,11 @@ fn stored_form(
 ) -> NewSignal {
     NewSignal {
         address_id,
-        rule: finding.rule.as_str().to_owned(),
-        severity: finding.severity.as_str().to_owned(),
+        rule: finding.rule,
+        severity: finding.severity,
         score: i32::try_from(finding.score).unwrap_or(i32::MAX),
-        evidence: serde_json::to_string(&finding.evidence).unwrap_or_default(),
-        status: "open".to_owned(),
+        evidence: finding.evidence.clone(),
+        status: SignalStatus::Open,
         rule_set_version: version.to_owned(),
         first_seen_at: at,
         last_seen_at: at,
@@ -75,11 +76,11 @@ pub fn reevaluate(
     let at = now();
     let snapshots = snapshots::build(conn, scope, on, rules.high_turnover_window_days)?;
     let total = snapshots.len();
-    let mut found: HashMap<(i64, String), NewSignal> = HashMap::new();
+    let mut found: HashMap<(i64, RuleId), NewSignal> = HashMap::new();
     for (i, snapshot) in snapshots.iter().enumerate() {
         for finding in evaluate(snapshot, rules, on) {
             let signal = stored_form(snapshot.address_id, &finding, &version, at);
-            found.insert((snapshot.address_id, signal.rule.clone()), signal);
+            found.insert((snapshot.address_id, signal.rule), signal);
         }
         if i % 1_000 == 999 {
             progress(i + 1, total);
@@ -98,7 +99,7 @@ pub fn reevaluate(
     let mut to_touch = Vec::new();
     let mut to_close = Vec::new();
     for stored in open {
-        match found.remove(&(stored.address_id, stored.rule.clone())) {
+        match found.remove(&(stored.address_id, stored.rule)) {
             Some(again) if unchanged(&stored, &again) => to_touch.push(stored.id),
             Some(again) => {
                 signals::refresh(conn, stored.id, &again, at)?;
@@ -111,7 +112,7 @@ pub fn reevaluate(
     signals::close(conn, &to_close, at)?;
     report.signals_closed = to_close.len();
     let mut new: Vec<NewSignal> = found.into_values().collect();
-    new.sort_by(|a, b| (a.address_id, &a.rule).cmp(&(b.address_id, &b.rule)));
+    new.sort_by_key(|s| (s.address_id, s.rule.as_str()));
     report.signals_opened = signals::insert_many(conn, &new)?;
     report.signals_open = signals::count_open(conn)?;
     report.duration = started.elapsed();

@@ -15,6 +15,7 @@ use diesel::result::QueryResult;
 use crate::audit::{self, AuditEntry};
 use crate::auth::Role;
 use crate::db::DbConnection;
+use crate::domain::AuditAction;
 
 /// Who acts, and why: what every audit entry of a use case names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +36,7 @@ impl Actor {
     pub fn record(
         &self,
         conn: &mut DbConnection,
-        action: &str,
+        action: AuditAction,
         resource: String,
         default_purpose: &str,
     ) -> QueryResult<()> {

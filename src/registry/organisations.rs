@@ -11,7 +11,7 @@ use crate::registry::evaluation;
 
 fn duplicate_kvk(error: diesel::result::Error) -> ApiError {
     if crate::db::is_unique_violation(&error) {
-        ApiError::Conflict("An organisation with this KvK number is already registered.".to_owned())
+        ApiError::conflict("An organisation with this KvK number is already registered.")
     } else {
         ApiError::from(error)
     }
@@ -19,8 +19,7 @@ fn duplicate_kvk(error: diesel::result::Error) -> ApiError {
 
 /// The organisation with this id, or a 404.
 pub fn find_organisation(conn: &mut DbConnection, id: i64) -> Result<Organisation, ApiError> {
-    organisations::find(conn, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no organisation {id}.")))
+    organisations::find(conn, id)?.ok_or_else(|| ApiError::not_found("organisation", id))
 }
 
 /// Registers an organisation.

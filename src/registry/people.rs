@@ -2,6 +2,7 @@
 
 use crate::db::DbConnection;
 use crate::db::people::{self, Person};
+use crate::domain::AuditAction;
 use crate::error::ApiError;
 use crate::registry::Actor;
 
@@ -11,11 +12,10 @@ pub fn read_person(
     conn: &mut DbConnection,
     actor: &Actor,
     id: i64,
-    action: &str,
+    action: AuditAction,
     purpose: &str,
 ) -> Result<Person, ApiError> {
-    let person = people::find(conn, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no person {id}.")))?;
+    let person = people::find(conn, id)?.ok_or_else(|| ApiError::not_found("person", id))?;
     actor.record(conn, action, format!("people/{id}"), purpose)?;
     Ok(person)
 }

@@ -321,7 +321,7 @@ fn store_addresses(
                 house_number_addition,
                 street: format!("Synthetische straat {}", i % 400),
                 city: "Vlaardingen".to_owned(),
-                usage_purpose: usage.as_str().to_owned(),
+                usage_purpose: usage,
                 floor_area_m2: rng
                     .chance(0.97)
                     .then(|| (25.0 + rng.unit() * 120.0).round()),

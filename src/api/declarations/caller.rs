@@ -71,8 +71,8 @@ impl<'r> FromRequest<'r> for DeclarationCaller {
                 })
             }
             Role::Inspector => {
-                let error = ApiError::Forbidden(
-                    "The role inspector may not do this; it is for agencies and staff.".to_owned(),
+                let error = ApiError::forbidden(
+                    "The role inspector may not do this; it is for agencies and staff.",
                 );
                 GuardFailure::remember(request, &error);
                 Outcome::Error((Status::Forbidden, error))

@@ -10,7 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::declarations::caller::DeclarationCaller;
 use crate::api::request::{self, Fields, no_problems, read_object, value};
 use crate::db::Page;
-use crate::domain::{Bsn, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode};
+use crate::domain::{
+    Bsn, DeclarationStatus, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode,
+};
 use crate::error::{ApiError, InvalidParam};
 use crate::registry::filing::{
     AddressCorrections, AddressRef, Corrections, DeclarationDraft, DeclarationQuery, Submission,
@@ -371,11 +373,8 @@ pub struct DeclarationParams {
     page_size: Option<String>,
 }
 
-fn status_filter(text: &str) -> Result<String, &'static str> {
-    match text {
-        "accepted" | "amended" | "ended" | "withdrawn" => Ok(text.to_owned()),
-        _ => Err("must be one of accepted, amended, ended, withdrawn"),
-    }
+fn status_filter(text: &str) -> Result<DeclarationStatus, &'static str> {
+    DeclarationStatus::parse(text).ok_or("must be one of accepted, amended, ended, withdrawn")
 }
 
 impl DeclarationParams {

@@ -89,7 +89,7 @@ impl From<&DeclarationRecord> for DeclarationView {
         } = record;
         Self {
             id: d.id,
-            status: d.status.clone(),
+            status: d.status.to_string(),
             agency_kvk_number: agency.kvk_number.clone(),
             worker: WorkerView {
                 person_id: person.id,

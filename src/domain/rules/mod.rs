@@ -14,107 +14,58 @@ mod snapshot;
 mod turnover;
 mod usage;
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use super::wire_name::wire_enum;
 
 pub use ruleset::{RuleSet, RuleSetting};
 pub use snapshot::{
     AddressSnapshot, DeclaredTerms, InspectionFinding, Occupant, OrganisationFacts,
 };
 
-/// The rules, by their stable names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RuleId {
-    /// Fewer square metres per occupant than the norm.
-    OvercrowdingFloorArea,
-    /// More occupants per bedroom than the norm.
-    OvercrowdingBedrooms,
-    /// More adults not forming one household than the local plan allows.
-    UnrelatedAdults,
-    /// People housed in a building not meant for living.
-    NonResidentialUse,
-    /// An occupant's employer is the landlord, or in its group.
-    AgencyIsLandlord,
-    /// A lease that is not separate from the work contract.
-    CoupledContracts,
-    /// Rent deducted from wages for uncertified housing.
-    WageDeductionUncertified,
-    /// Many occupants with one employer.
-    EmployerConcentration,
-    /// Many move-ins in a short time.
-    HighTurnover,
-    /// An occupant's employer is an uncertified agency.
-    UncertifiedAgency,
-    /// The last inspection found more people than were declared.
-    UndeclaredOccupants,
-}
-
-impl RuleId {
-    /// Every rule, in the order findings are reported.
-    pub const ALL: [Self; 11] = [
-        Self::OvercrowdingFloorArea,
-        Self::OvercrowdingBedrooms,
-        Self::UnrelatedAdults,
-        Self::NonResidentialUse,
-        Self::AgencyIsLandlord,
-        Self::CoupledContracts,
-        Self::WageDeductionUncertified,
-        Self::EmployerConcentration,
-        Self::HighTurnover,
-        Self::UncertifiedAgency,
-        Self::UndeclaredOccupants,
-    ];
-
-    /// The stable wire name, e.g. `overcrowding-floor-area`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::OvercrowdingFloorArea => "overcrowding-floor-area",
-            Self::OvercrowdingBedrooms => "overcrowding-bedrooms",
-            Self::UnrelatedAdults => "unrelated-adults",
-            Self::NonResidentialUse => "non-residential-use",
-            Self::AgencyIsLandlord => "agency-is-landlord",
-            Self::CoupledContracts => "coupled-contracts",
-            Self::WageDeductionUncertified => "wage-deduction-uncertified",
-            Self::EmployerConcentration => "employer-concentration",
-            Self::HighTurnover => "high-turnover",
-            Self::UncertifiedAgency => "uncertified-agency",
-            Self::UndeclaredOccupants => "undeclared-occupants",
-        }
-    }
-
-    /// The rule with this wire name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == name)
+wire_enum! {
+    /// The rules, by their stable names, in the order findings are
+    /// reported. `ALL`, `as_str` and `parse` come from this one list, so a
+    /// new rule cannot be left out of an evaluation.
+    pub enum RuleId as "rule" {
+        /// Fewer square metres per occupant than the norm.
+        OvercrowdingFloorArea = "overcrowding-floor-area",
+        /// More occupants per bedroom than the norm.
+        OvercrowdingBedrooms = "overcrowding-bedrooms",
+        /// More adults not forming one household than the local plan allows.
+        UnrelatedAdults = "unrelated-adults",
+        /// People housed in a building not meant for living.
+        NonResidentialUse = "non-residential-use",
+        /// An occupant's employer is the landlord, or in its group.
+        AgencyIsLandlord = "agency-is-landlord",
+        /// A lease that is not separate from the work contract.
+        CoupledContracts = "coupled-contracts",
+        /// Rent deducted from wages for uncertified housing.
+        WageDeductionUncertified = "wage-deduction-uncertified",
+        /// Many occupants with one employer.
+        EmployerConcentration = "employer-concentration",
+        /// Many move-ins in a short time.
+        HighTurnover = "high-turnover",
+        /// An occupant's employer is an uncertified agency.
+        UncertifiedAgency = "uncertified-agency",
+        /// The last inspection found more people than were declared.
+        UndeclaredOccupants = "undeclared-occupants",
     }
 }
 
-impl std::fmt::Display for RuleId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth a look.
-    Low,
-    /// Worth a visit.
-    Medium,
-    /// Visit first.
-    High,
-}
-
-impl Severity {
-    /// The wire name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
+wire_enum! {
+    /// How serious a finding is.
+    pub enum Severity as "severity" {
+        /// Worth a look.
+        Low = "low",
+        /// Worth a visit.
+        Medium = "medium",
+        /// Visit first.
+        High = "high",
     }
 }
 
@@ -253,12 +204,22 @@ pub fn explain(
         .collect()
 }
 
-/// The address's risk score: the sum of its findings' weights, capped.
-pub fn risk_score(scores: impl IntoIterator<Item = u32>, rules: &RuleSet) -> u32 {
-    scores
-        .into_iter()
-        .fold(0_u32, u32::saturating_add)
-        .min(rules.max_risk_score)
+/// The risk score of each address: the sum of the weights of its open
+/// signals (or findings), capped at the configured maximum. `K` names the
+/// address, e.g. its id; every place that shows a risk score calls this.
+pub fn risk_by_address<K: Eq + Hash>(
+    weights: impl IntoIterator<Item = (K, u32)>,
+    rules: &RuleSet,
+) -> HashMap<K, u32> {
+    let mut sums: HashMap<K, u32> = HashMap::new();
+    for (address, weight) in weights {
+        let sum = sums.entry(address).or_default();
+        *sum = sum.saturating_add(weight);
+    }
+    for sum in sums.values_mut() {
+        *sum = (*sum).min(rules.max_risk_score);
+    }
+    sums
 }
 
 #[cfg(test)]
@@ -433,11 +394,47 @@ mod tests {
     }
 
     #[test]
-    fn the_risk_score_is_the_capped_sum_of_weights() {
+    fn the_risk_score_of_each_address_is_the_capped_sum_of_its_weights() {
         let rules = RuleSet::default();
-        assert_eq!(risk_score([30, 25], &rules), 55);
-        assert_eq!(risk_score([30, 30, 25, 25, 25], &rules), 100);
-        assert_eq!(risk_score([], &rules), 0);
+        let risk = risk_by_address(
+            [
+                (1, 30),
+                (2, 30),
+                (1, 25),
+                (2, 30),
+                (2, 25),
+                (2, 25),
+                (2, 25),
+            ],
+            &rules,
+        );
+        assert_eq!(risk.get(&1), Some(&55));
+        assert_eq!(risk.get(&2), Some(&100));
+        assert_eq!(risk.len(), 2);
+        assert!(risk_by_address(std::iter::empty::<(i64, u32)>(), &rules).is_empty());
+    }
+
+    #[test]
+    fn the_risk_score_saturates_instead_of_overflowing() {
+        let rules = RuleSet {
+            max_risk_score: u32::MAX,
+            ..RuleSet::default()
+        };
+        let risk = risk_by_address([("a", u32::MAX), ("a", 1)], &rules);
+        assert_eq!(risk.get("a"), Some(&u32::MAX));
+    }
+
+    #[test]
+    fn every_rule_is_listed_once_and_has_a_setting() {
+        let mut names: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), RuleId::ALL.len());
+        let rules = RuleSet::default();
+        for rule in RuleId::ALL {
+            assert!(!rules.setting(rule).source.is_empty(), "{rule}");
+            assert_eq!(rule.to_string().parse::<RuleId>(), Ok(rule));
+        }
     }
 
     #[test]

@@ -15,7 +15,10 @@ use crate::db::housing_provisions::{self, NewHousingProvision};
 use crate::db::occupancies::{self, NewOccupancy};
 use crate::db::organisations::{self, Organisation, OrganisationFields};
 use crate::db::people::{self, PersonFields};
-use crate::domain::{Bsn, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber, Postcode};
+use crate::domain::{
+    Bsn, DeclarationStatus, HouseLetter, HouseNumber, HouseNumberAddition, KvkNumber,
+    OccupancySource, Postcode, ProvisionRole,
+};
 use crate::error::{ApiError, InvalidParam};
 use crate::registry::filing::DeclarationRecord;
 
@@ -111,9 +114,9 @@ impl FilingError {
                 },
                 "is not a registered address; look it up with GET /api/v1/addresses",
             )]),
-            Self::BsnTaken => ApiError::Conflict(
-                "The corrected BSN belongs to another person in the registry.".to_owned(),
-            ),
+            Self::BsnTaken => {
+                ApiError::conflict("The corrected BSN belongs to another person in the registry.")
+            }
             Self::Database(e) => ApiError::from(e),
         }
     }
@@ -134,12 +137,7 @@ impl DeclarationDraft {
             .map_err(|e| stored("house number", e))?;
         Ok(Self {
             worker: Worker {
-                bsn: person
-                    .bsn
-                    .as_deref()
-                    .map(Bsn::parse)
-                    .transpose()
-                    .map_err(|e| stored("BSN", e))?,
+                bsn: person.bsn.clone(),
                 family_name: person.family_name.clone(),
                 given_names: person.given_names.clone(),
                 date_of_birth: person.date_of_birth,
@@ -234,7 +232,7 @@ fn landlord(conn: &mut DbConnection, kvk: &KvkNumber) -> QueryResult<Organisatio
 
 fn person_fields(worker: &Worker) -> PersonFields {
     PersonFields {
-        bsn: worker.bsn.as_ref().map(|b| b.as_str().to_owned()),
+        bsn: worker.bsn.clone(),
         family_name: worker.family_name.clone(),
         given_names: worker.given_names.clone(),
         date_of_birth: worker.date_of_birth,
@@ -274,7 +272,13 @@ pub fn file(
             idempotency_key: idempotency_key.map(str::to_owned),
             filed_by: filed_by.to_owned(),
         },
-        &fields(draft, person.id, address.id, landlord.id, "accepted"),
+        &fields(
+            draft,
+            person.id,
+            address.id,
+            landlord.id,
+            DeclarationStatus::Accepted,
+        ),
     )?;
     employments::insert(
         conn,
@@ -302,7 +306,7 @@ fn fields(
     person_id: i64,
     address_id: i64,
     landlord_id: i64,
-    status: &str,
+    status: DeclarationStatus,
 ) -> DeclarationFields {
     DeclarationFields {
         person_id,
@@ -314,7 +318,7 @@ fn fields(
         rent_per_month_cents: draft.rent_per_month_cents,
         rent_deducted_from_wages: draft.rent_deducted_from_wages,
         separate_rental_contract: draft.separate_rental_contract,
-        status: status.to_owned(),
+        status,
     }
 }
 
@@ -330,7 +334,7 @@ fn occupancy(
         start_date: draft.start_date,
         end_date: draft.end_date,
         household: draft.household.clone(),
-        source: "declaration".to_owned(),
+        source: OccupancySource::Declaration,
         declaration_id: Some(declaration_id),
     }
 }
@@ -344,7 +348,7 @@ fn provision(
     NewHousingProvision {
         address_id,
         organisation_id: landlord_id,
-        role: "lessor".to_owned(),
+        role: ProvisionRole::Lessor,
         start_date: draft.start_date,
         end_date: draft.end_date,
         declaration_id: Some(declaration_id),
@@ -370,9 +374,9 @@ pub(super) fn amend(
     }
     people::update(conn, stored.person_id, &worker)?;
     let status = if draft.end_date.is_some() && draft.end_date != stored.end_date {
-        "ended"
+        DeclarationStatus::Ended
     } else {
-        "amended"
+        DeclarationStatus::Amended
     };
     let declaration = declarations::update(
         conn,
@@ -405,5 +409,5 @@ pub(super) fn withdraw(conn: &mut DbConnection, stored: &Declaration) -> QueryRe
     occupancies::delete_for_declaration(conn, stored.id)?;
     employments::delete_for_declaration(conn, stored.id)?;
     housing_provisions::delete_for_declaration(conn, stored.id)?;
-    declarations::set_status(conn, stored.id, "withdrawn")
+    declarations::set_status(conn, stored.id, DeclarationStatus::Withdrawn)
 }

@@ -20,8 +20,8 @@ use crate::db::declarations::{self, Declaration, DeclarationFilter};
 use crate::db::organisations::{self, Organisation};
 use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, Page};
-use crate::domain::KvkNumber;
 use crate::domain::rules::RuleSet;
+use crate::domain::{AuditAction, DeclarationStatus, KvkNumber};
 use crate::error::{ApiError, InvalidParam};
 use crate::registry::{Actor, evaluation};
 
@@ -156,8 +156,8 @@ fn file_one(
     )
     .map_err(|e| e.into_api_error(prefix))?;
     let action = match &outcome {
-        FilingOutcome::Filed(..) => "declaration.create",
-        FilingOutcome::Replayed(_) => "declaration.replay",
+        FilingOutcome::Filed(..) => AuditAction::DeclarationCreate,
+        FilingOutcome::Replayed(_) => AuditAction::DeclarationReplay,
     };
     let resource = format!("declarations/{}", outcome.declaration().id);
     actor.record(conn, action, resource, PURPOSE_FILING)?;
@@ -220,7 +220,7 @@ pub fn read_declaration(
     let declaration = visible(conn, visibility, id)?;
     actor.record(
         conn,
-        "declaration.read",
+        AuditAction::DeclarationRead,
         format!("declarations/{id}"),
         visibility.purpose(),
     )?;
@@ -233,7 +233,7 @@ pub struct DeclarationQuery {
     /// Only this agency's (an agency's own list is its own whatever it names).
     pub agency: Option<KvkNumber>,
     /// Only with this status.
-    pub status: Option<String>,
+    pub status: Option<DeclarationStatus>,
     /// Only at this address.
     pub address_id: Option<i64>,
     /// Only those in force on this day.
@@ -263,14 +263,14 @@ pub fn list_declarations(
     };
     let filter = DeclarationFilter {
         agency_id,
-        status: query.status.clone(),
+        status: query.status,
         address_id: query.address_id,
         active_on: query.active_on,
     };
     let (rows, total) = declarations::list(conn, &filter, page)?;
     actor.record(
         conn,
-        "declaration.list",
+        AuditAction::DeclarationList,
         "declarations".to_owned(),
         visibility.purpose(),
     )?;
@@ -292,9 +292,9 @@ pub fn correct_declaration(
     today: NaiveDate,
 ) -> Result<DeclarationRecord, ApiError> {
     let stored = visible(conn, visibility, id)?;
-    if stored.status == "withdrawn" {
-        return Err(ApiError::Conflict(
-            "A withdrawn declaration cannot be changed.".to_owned(),
+    if stored.status == DeclarationStatus::Withdrawn {
+        return Err(ApiError::conflict(
+            "A withdrawn declaration cannot be changed.",
         ));
     }
     let current = record_of(conn, stored.clone())?;
@@ -312,7 +312,7 @@ pub fn correct_declaration(
     evaluation::reevaluate_addresses(conn, rules, &[stored.address_id, amended.address_id])?;
     actor.record(
         conn,
-        "declaration.update",
+        AuditAction::DeclarationUpdate,
         format!("declarations/{id}"),
         PURPOSE_FILING,
     )?;
@@ -329,12 +329,12 @@ pub fn withdraw_declaration(
     id: i64,
 ) -> Result<(), ApiError> {
     let stored = visible(conn, visibility, id)?;
-    if stored.status != "withdrawn" {
+    if stored.status != DeclarationStatus::Withdrawn {
         facts::withdraw(conn, &stored)?;
         evaluation::reevaluate_addresses(conn, rules, &[stored.address_id])?;
         actor.record(
             conn,
-            "declaration.withdraw",
+            AuditAction::DeclarationWithdraw,
             format!("declarations/{id}"),
             PURPOSE_FILING,
         )?;
@@ -349,7 +349,7 @@ fn visible(
     visibility: &Visibility,
     id: i64,
 ) -> Result<Declaration, ApiError> {
-    let not_found = || ApiError::NotFound(format!("There is no declaration {id}."));
+    let not_found = || ApiError::not_found("declaration", id);
     let declaration = declarations::find(conn, id)?.ok_or_else(not_found)?;
     if let Visibility::OwnAgency(own) = visibility {
         let agency = organisations::find(conn, declaration.agency_id)?;

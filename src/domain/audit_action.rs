@@ -1,0 +1,25 @@
+//! What an audited read or write of personal data did.
+
+use super::wire_name::wire_enum;
+
+wire_enum! {
+    /// The action an audit event records, named `resource.verb`.
+    pub enum AuditAction as "audit action" {
+        /// A declaration was filed.
+        DeclarationCreate = "declaration.create",
+        /// A filing was retried with the same key and answered from storage.
+        DeclarationReplay = "declaration.replay",
+        /// A declaration was read.
+        DeclarationRead = "declaration.read",
+        /// Declarations were listed.
+        DeclarationList = "declaration.list",
+        /// A declaration was amended.
+        DeclarationUpdate = "declaration.update",
+        /// A declaration was withdrawn.
+        DeclarationWithdraw = "declaration.withdraw",
+        /// A person was read.
+        PersonRead = "person.read",
+        /// Everything held on a person was exported.
+        PersonExport = "person.export",
+    }
+}
