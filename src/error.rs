@@ -173,7 +173,7 @@ impl Problem {
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         if crate::db::is_unique_violation(&error) {
-            Self::Conflict("This conflicts with a stored record.".to_owned())
+            Self::conflict("This conflicts with a stored record.")
         } else {
             Self::internal(format!("database: {error}"))
         }

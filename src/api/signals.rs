@@ -614,4 +614,18 @@ mod tests {
         documented.sort();
         assert_eq!(documented, sent);
     }
+
+    #[test]
+    fn the_api_document_refers_a_signals_evidence_to_the_evidence_schema() {
+        let doc = crate::api::docs::openapi_json();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["SignalView"]["properties"]["evidence"]["$ref"],
+            "#/components/schemas/Evidence"
+        );
+        assert_eq!(
+            schemas["Evidence"]["properties"]["summary"]["type"],
+            "string"
+        );
+    }
 }
