@@ -1,7 +1,6 @@
 //! `/neighbourhoods`: the CBS buurten as a `GeoJSON` `FeatureCollection`
 //! with what the registry holds in each, for a choropleth map.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rocket::{Route, State, get, routes};
@@ -11,10 +10,9 @@ use utoipa::ToSchema;
 use crate::api::{Db, GeoJson};
 use crate::auth::Official;
 use crate::config::AppConfig;
-use crate::db::{addresses, occupancies, signals};
-use crate::domain::rules::risk_by_address;
 use crate::error::ApiError;
 use crate::geo::{Neighbourhood, NeighbourhoodIndex};
+use crate::registry::maps::{self, Figures};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -72,15 +70,6 @@ pub struct NeighbourhoodProperties {
     pub risk_score_sum: u64,
 }
 
-/// What the registry holds in one buurt.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Figures {
-    addresses: i64,
-    occupants: i64,
-    open_signals: i64,
-    risk_score_sum: u64,
-}
-
 impl NeighbourhoodFeature {
     fn new(neighbourhood: &Neighbourhood, figures: Figures) -> Self {
         Self {
@@ -116,41 +105,10 @@ pub async fn list_neighbourhoods(
     index: &State<Arc<NeighbourhoodIndex>>,
     config: &State<AppConfig>,
 ) -> Result<GeoJson<NeighbourhoodCollection>, ApiError> {
-    let (addresses, occupants, scores) = db
-        .run(|conn| {
-            Ok((
-                addresses::count_by_neighbourhood(conn)?,
-                occupancies::count_current_by_neighbourhood(
-                    conn,
-                    crate::registry::evaluation::today(),
-                )?,
-                signals::open_scores(conn)?,
-            ))
-        })
+    let rules = config.rules.clone();
+    let figures = db
+        .run(move |conn| Ok(maps::neighbourhood_figures(conn, &rules)?))
         .await?;
-    let mut figures: HashMap<String, Figures> = HashMap::new();
-    for (code, count) in addresses {
-        figures.entry(code).or_default().addresses = count;
-    }
-    for (code, count) in occupants {
-        figures.entry(code).or_default().occupants = count;
-    }
-    for (_, code, _) in &scores {
-        if let Some(code) = code {
-            figures.entry(code.clone()).or_default().open_signals += 1;
-        }
-    }
-    // An address lies in one buurt, so (id, buurt) names an address.
-    let risk = risk_by_address(
-        scores
-            .into_iter()
-            .map(|(address_id, code, weight)| ((address_id, code), weight)),
-        &config.rules,
-    );
-    for ((_, code), address_risk) in risk {
-        let Some(code) = code else { continue };
-        figures.entry(code).or_default().risk_score_sum += u64::from(address_risk);
-    }
     let features = index
         .all()
         .iter()

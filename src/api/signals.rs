@@ -2,7 +2,7 @@
 //! `/hotspots`: what the rules found, as lists and as `GeoJSON` for maps,
 //! re-evaluation on demand, and clusters of signalled addresses.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rocket::request::{FromRequest, Outcome, Request};
@@ -18,13 +18,14 @@ use crate::auth::{Official, Staff};
 use crate::config::AppConfig;
 use crate::db::addresses::{self, Address};
 use crate::db::signals::{self, Signal, SignalFilter};
-use crate::db::snapshots::{self, Scope};
+use crate::db::snapshots::Scope;
 use crate::db::{self as database, Page};
 use crate::domain::SignalStatus;
-use crate::domain::rules::{Evidence, Outcome as RuleOutcome, RuleId, explain, risk_by_address};
+use crate::domain::rules::{Evidence, RuleId, risk_by_address};
 use crate::error::ApiError;
-use crate::geo::{ClusterInput, RdPoint, cluster_feature_geometry, dbscan};
+use crate::geo::cluster_feature_geometry;
 use crate::registry::evaluation;
+use crate::registry::maps::{self, Hotspot};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -206,6 +207,44 @@ pub struct PointCollection {
     pub features: Vec<Value>,
 }
 
+impl SignalQuery {
+    /// The typed filter and page, or every problem with the values.
+    fn parse(&self) -> Result<(SignalFilter, Page), ApiError> {
+        let mut problems = Vec::new();
+        let page = request::page(
+            self.page.as_deref(),
+            self.page_size.as_deref(),
+            &mut problems,
+        );
+        let filter = signal_filter(self, &mut problems);
+        no_problems(problems)?;
+        Ok((filter, page))
+    }
+}
+
+/// The signals that pass `filter` as address points, at most
+/// [`MAX_FEATURES`] of them.
+async fn signal_map(
+    db: Db,
+    filter: SignalFilter,
+    config: &AppConfig,
+) -> Result<GeoJson<PointCollection>, ApiError> {
+    let first = Page {
+        number: 1,
+        size: MAX_FEATURES,
+    };
+    let (rows, total) = db
+        .run(move |conn| Ok(signals::list(conn, &filter, Some(first))?))
+        .await?;
+    if total > MAX_FEATURES {
+        log::warn!("signal map cut at {MAX_FEATURES} of {total} signals");
+    }
+    Ok(GeoJson(PointCollection {
+        kind: "FeatureCollection".to_owned(),
+        features: point_features(&rows, config),
+    }))
+}
+
 fn signal_filter(
     query: &SignalQuery,
     problems: &mut Vec<crate::error::InvalidParam>,
@@ -301,34 +340,9 @@ pub async fn list_signals(
     db: Db,
     query: SignalQuery,
 ) -> Result<Either<Json<ListBody<SignalListItem>>, GeoJson<PointCollection>>, ApiError> {
-    let mut problems = Vec::new();
-    let page = request::page(
-        query.page.as_deref(),
-        query.page_size.as_deref(),
-        &mut problems,
-    );
-    let filter = signal_filter(&query, &mut problems);
-    no_problems(problems)?;
+    let (filter, page) = query.parse()?;
     if wants_geojson.0 {
-        let (rows, total) = db
-            .run(move |conn| {
-                Ok(signals::list(
-                    conn,
-                    &filter,
-                    Some(Page {
-                        number: 1,
-                        size: MAX_FEATURES,
-                    }),
-                )?)
-            })
-            .await?;
-        if total > MAX_FEATURES {
-            log::warn!("signal map cut at {MAX_FEATURES} of {total} signals");
-        }
-        return Ok(Either::Right(GeoJson(PointCollection {
-            kind: "FeatureCollection".to_owned(),
-            features: point_features(&rows, config),
-        })));
+        return Ok(Either::Right(signal_map(db, filter, config).await?));
     }
     let (rows, total) = db
         .run(move |conn| Ok(signals::list(conn, &filter, Some(page))?))
@@ -388,47 +402,52 @@ pub async fn list_address_signals(
     id: i64,
 ) -> Result<Json<AddressSignals>, ApiError> {
     let rules = config.rules.clone();
-    let (rows, not_evaluated) = db
+    let (rows, missing) = db
         .run(move |conn| {
             addresses::find(conn, id)?.ok_or_else(|| ApiError::not_found("address", id))?;
             let filter = SignalFilter {
                 address_id: Some(id),
                 ..SignalFilter::default()
             };
-            let today = evaluation::today();
-            let window = rules.high_turnover_window_days;
-            let snapshots = snapshots::build(conn, Scope::Addresses(&[id]), today, window)?;
-            let not_evaluated = snapshots
-                .iter()
-                .flat_map(|s| explain(s, &rules, today))
-                .filter_map(|(rule, outcome)| match outcome {
-                    RuleOutcome::Missing(what) => Some(NotEvaluated {
-                        rule: rule.as_str().to_owned(),
-                        missing: what.to_owned(),
-                    }),
-                    RuleOutcome::Fires(_) | RuleOutcome::Holds => None,
-                })
-                .collect();
-            Ok((signals::list(conn, &filter, None)?.0, not_evaluated))
+            let missing = evaluation::missing_data(conn, &rules, id)?;
+            Ok((signals::list(conn, &filter, None)?.0, missing))
         })
         .await?;
-    let mut rows: Vec<Signal> = rows.into_iter().map(|(s, _)| s).collect();
-    rows.sort_by_key(|s| (!s.is_open(), -s.score, s.id));
-    let open_weights = rows
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| (id, s.weight()));
-    let risk = risk_by_address(open_weights, &config.rules)
-        .get(&id)
-        .copied()
-        .unwrap_or(0);
-    let views: Vec<SignalView> = rows.iter().map(SignalView::from).collect();
-    Ok(Json(AddressSignals {
-        address_id: id,
-        risk_score: risk,
-        signals: views,
-        not_evaluated,
-    }))
+    let rows: Vec<Signal> = rows.into_iter().map(|(signal, _)| signal).collect();
+    Ok(Json(AddressSignals::new(id, rows, missing, &config.rules)))
+}
+
+impl AddressSignals {
+    /// The view of an address's stored signals and the rules lacking data.
+    fn new(
+        id: i64,
+        mut rows: Vec<Signal>,
+        missing: Vec<(RuleId, &'static str)>,
+        rules: &crate::domain::rules::RuleSet,
+    ) -> Self {
+        rows.sort_by_key(|s| (!s.is_open(), -s.score, s.id));
+        let open_weights = rows
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| (id, s.weight()));
+        let risk_score = risk_by_address(open_weights, rules)
+            .get(&id)
+            .copied()
+            .unwrap_or(0);
+        let not_evaluated = missing
+            .into_iter()
+            .map(|(rule, what)| NotEvaluated {
+                rule: rule.as_str().to_owned(),
+                missing: what.to_owned(),
+            })
+            .collect();
+        Self {
+            address_id: id,
+            risk_score,
+            signals: rows.iter().map(SignalView::from).collect(),
+            not_evaluated,
+        }
+    }
 }
 
 /// The outcome of a full evaluation.
@@ -498,6 +517,55 @@ pub struct HotspotQuery {
 }
 
 /// Clusters of addresses with open signals (DBSCAN over RD metres) as
+impl HotspotQuery {
+    /// The radius in metres and the least number of addresses, or every
+    /// problem with the values.
+    fn parse(&self) -> Result<(f64, usize), ApiError> {
+        let mut problems = Vec::new();
+        let radius = request::query_value(
+            "radiusM",
+            self.radius_m.as_deref(),
+            |s| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|r| (1.0..=5_000.0).contains(r))
+                    .ok_or("must be a number from 1 to 5000")
+            },
+            &mut problems,
+        );
+        let min_addresses = request::query_value(
+            "minAddresses",
+            self.min_addresses.as_deref(),
+            |s| {
+                s.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1_000).contains(n))
+                    .ok_or("must be a whole number from 1 to 1000")
+            },
+            &mut problems,
+        );
+        no_problems(problems)?;
+        Ok((radius.unwrap_or(150.0), min_addresses.unwrap_or(3)))
+    }
+}
+
+/// The `GeoJSON` feature of the `i`th hotspot.
+fn hotspot_feature((i, hotspot): (usize, &Hotspot)) -> Value {
+    let cluster = &hotspot.cluster;
+    json!({
+        "type": "Feature",
+        "id": i + 1,
+        "geometry": cluster_feature_geometry(cluster),
+        "properties": {
+            "addresses": cluster.members.len(),
+            "addressIds": cluster.members,
+            "openSignals": hotspot.open_signals,
+            "riskScoreSum": cluster.total_weight,
+            "centroid": {"latitude": cluster.centroid.latitude, "longitude": cluster.centroid.longitude},
+        }
+    })
+}
+
 /// hull polygons with their member addresses and total risk.
 #[utoipa::path(
     get, path = "/hotspots", tag = "signals", operation_id = "listHotspots",
@@ -511,78 +579,12 @@ pub async fn list_hotspots(
     db: Db,
     query: HotspotQuery,
 ) -> Result<GeoJson<PointCollection>, ApiError> {
-    let mut problems = Vec::new();
-    let radius = request::query_value(
-        "radiusM",
-        query.radius_m.as_deref(),
-        |s| {
-            s.parse::<f64>()
-                .ok()
-                .filter(|r| (1.0..=5_000.0).contains(r))
-                .ok_or("must be a number from 1 to 5000")
-        },
-        &mut problems,
-    )
-    .unwrap_or(150.0);
-    let min_addresses = request::query_value(
-        "minAddresses",
-        query.min_addresses.as_deref(),
-        |s| {
-            s.parse::<usize>()
-                .ok()
-                .filter(|n| (1..=1_000).contains(n))
-                .ok_or("must be a whole number from 1 to 1000")
-        },
-        &mut problems,
-    )
-    .unwrap_or(3);
-    no_problems(problems)?;
-    let (scores, places) = db
-        .run(|conn| {
-            let scores = signals::open_scores(conn)?;
-            let mut ids: Vec<i64> = scores.iter().map(|(id, _, _)| *id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            Ok((scores, addresses::by_ids(conn, &ids)?))
-        })
+    let (radius_m, min_addresses) = query.parse()?;
+    let rules = config.rules.clone();
+    let hotspots = db
+        .run(move |conn| Ok(maps::hotspots(conn, &rules, radius_m, min_addresses)?))
         .await?;
-    let open_count: HashMap<i64, usize> =
-        scores
-            .iter()
-            .fold(HashMap::new(), |mut counts, (id, _, _)| {
-                *counts.entry(*id).or_default() += 1;
-                counts
-            });
-    let risk = risk_by_address(
-        scores.iter().map(|(id, _, weight)| (*id, *weight)),
-        &config.rules,
-    );
-    let inputs: Vec<ClusterInput> = places
-        .iter()
-        .map(|a| ClusterInput {
-            id: a.id,
-            point: RdPoint::new(a.rd_x, a.rd_y),
-            weight: risk.get(&a.id).copied().unwrap_or(0),
-        })
-        .collect();
-    let features = dbscan(&inputs, radius, min_addresses)
-        .iter()
-        .enumerate()
-        .map(|(i, cluster)| {
-            json!({
-                "type": "Feature",
-                "id": i + 1,
-                "geometry": cluster_feature_geometry(cluster),
-                "properties": {
-                    "addresses": cluster.members.len(),
-                    "addressIds": cluster.members,
-                    "openSignals": cluster.members.iter().map(|id| open_count.get(id).copied().unwrap_or(0)).sum::<usize>(),
-                    "riskScoreSum": cluster.total_weight,
-                    "centroid": {"latitude": cluster.centroid.latitude, "longitude": cluster.centroid.longitude},
-                }
-            })
-        })
-        .collect();
+    let features = hotspots.iter().enumerate().map(hotspot_feature).collect();
     Ok(GeoJson(PointCollection {
         kind: "FeatureCollection".to_owned(),
         features,

@@ -12,7 +12,7 @@ use crate::db::signals::{self, NewSignal, Signal};
 use crate::db::snapshots::{self, Scope};
 use crate::db::{DbConnection, now};
 use crate::domain::SignalStatus;
-use crate::domain::rules::{Finding, RuleId, RuleSet, evaluate};
+use crate::domain::rules::{Finding, Outcome, RuleId, RuleSet, evaluate, explain};
 
 /// What an evaluation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -156,4 +156,24 @@ pub fn addresses_linked_to_group(
         .map(|o| o.id)
         .collect();
     crate::db::organisations::linked_addresses(conn, &members)
+}
+
+/// The rules that cannot judge address `id` today for missing data, with
+/// what is missing (e.g. "the number of bedrooms is unknown").
+pub fn missing_data(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    id: i64,
+) -> QueryResult<Vec<(RuleId, &'static str)>> {
+    let today = today();
+    let window = rules.high_turnover_window_days;
+    let snapshots = snapshots::build(conn, Scope::Addresses(&[id]), today, window)?;
+    Ok(snapshots
+        .iter()
+        .flat_map(|s| explain(s, rules, today))
+        .filter_map(|(rule, outcome)| match outcome {
+            Outcome::Missing(what) => Some((rule, what)),
+            Outcome::Fires(_) | Outcome::Holds => None,
+        })
+        .collect())
 }

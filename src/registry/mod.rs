@@ -6,6 +6,7 @@
 pub mod addresses;
 pub mod evaluation;
 pub mod filing;
+pub mod maps;
 pub mod organisations;
 pub mod people;
 pub mod synthetic;
