@@ -17,19 +17,23 @@
 
 mod bag_id;
 mod bsn;
+mod date;
 mod error;
 mod house_number;
 mod kvk;
 mod postcode;
 pub mod rules;
+mod text;
 mod usage_purpose;
 
 pub use bag_id::BagId;
 pub use bsn::Bsn;
+pub use date::parse_date;
 pub use error::ValueError;
 pub use house_number::{HouseLetter, HouseNumber, HouseNumberAddition};
 pub use kvk::KvkNumber;
 pub use postcode::Postcode;
+pub use text::{check_single_line, is_forbidden_in_single_line};
 pub use usage_purpose::UsagePurpose;
 
 /// Whether `s` is exactly `len` ASCII digits: the shape shared by the
