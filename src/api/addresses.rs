@@ -425,7 +425,11 @@ pub async fn list_addresses(
             )
             .map(|a| a.as_str().to_owned()),
         },
-        neighbourhood_code: query.neighbourhood.clone(),
+        neighbourhood_code: request::query_text(
+            "neighbourhood",
+            query.neighbourhood.as_deref(),
+            &mut problems,
+        ),
     };
     no_problems(problems)?;
     let (rows, total) = db
@@ -434,14 +438,19 @@ pub async fn list_addresses(
     Ok(Json(ListBody::new(rows, page, total)))
 }
 
-/// Reads one address.
+/// Reads one address. Municipal officials only: an agency looks an
+/// address up by postcode and house number, never by id.
 #[utoipa::path(
     get, path = "/addresses/{id}", tag = "addresses", operation_id = "getAddress",
     params(("id" = i64, Path, description = "Address id")),
     responses((status = 200, description = "The address", body = AddressView))
 )]
 #[get("/addresses/<id>")]
-pub async fn get_address(_caller: AnyRole, db: Db, id: i64) -> Result<Json<AddressView>, ApiError> {
+pub async fn get_address(
+    _official: Official,
+    db: Db,
+    id: i64,
+) -> Result<Json<AddressView>, ApiError> {
     let address = db.run(move |conn| Ok(addresses::find(conn, id)?)).await?;
     address
         .map(|a| Json(a.into()))

@@ -1,6 +1,6 @@
 //! `/audit-events`: the audit trail, for administrators.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, get, routes};
 use serde::Serialize;
@@ -10,6 +10,7 @@ use crate::api::request::{self, no_problems};
 use crate::api::{Db, ListBody};
 use crate::auth::Admin;
 use crate::db::audit_events::{self, AuditEvent, AuditFilter};
+use crate::domain;
 use crate::error::ApiError;
 
 /// Routes of this module.
@@ -85,9 +86,7 @@ pub struct AuditQuery {
 fn moment(text: &str) -> Result<NaiveDateTime, &'static str> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc).naive_utc())
-        .or_else(|_| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
-        })
+        .or_else(|_| domain::parse_date(text).map(|d| d.and_time(chrono::NaiveTime::MIN)))
         .map_err(|_| "must be an RFC 3339 timestamp or a date, YYYY-MM-DD")
 }
 
@@ -110,7 +109,7 @@ pub async fn list_audit_events(
         &mut problems,
     );
     let filter = AuditFilter {
-        actor: query.actor.clone().filter(|a| !a.is_empty()),
+        actor: request::query_text("actor", query.actor.as_deref(), &mut problems),
         from: request::query_value("from", query.from.as_deref(), moment, &mut problems),
         to: request::query_value("to", query.to.as_deref(), moment, &mut problems),
         resource: None,

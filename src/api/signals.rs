@@ -220,7 +220,11 @@ fn signal_filter(
         }
     };
     SignalFilter {
-        neighbourhood_code: query.neighbourhood.clone().filter(|n| !n.is_empty()),
+        neighbourhood_code: request::query_text(
+            "neighbourhood",
+            query.neighbourhood.as_deref(),
+            problems,
+        ),
         rule,
         min_score,
         status,

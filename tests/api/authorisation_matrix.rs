@@ -93,7 +93,7 @@ fn every_endpoint_admits_exactly_its_roles() {
             "GET",
             "/api/v1/addresses/<id>",
             format!("/api/v1/addresses/{address_id}"),
-            Some(ALL),
+            Some(OFFICIALS),
         ),
         endpoint(
             "PATCH",
