@@ -70,15 +70,24 @@ impl From<AuditEvent> for AuditEventView {
 pub struct AuditQuery {
     /// Only this actor's events.
     actor: Option<String>,
-    /// From this moment on: an RFC 3339 timestamp or a date (from its start).
+    /// From this moment on: an RFC 3339 timestamp or a date, `YYYY-MM-DD`
+    /// (from its start, UTC).
+    #[param(
+        pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     from: Option<String>,
-    /// Before this moment: an RFC 3339 timestamp or a date (up to its start).
+    /// Before this moment: an RFC 3339 timestamp or a date, `YYYY-MM-DD`
+    /// (up to its start, UTC).
+    #[param(
+        pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     to: Option<String>,
     /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, default = 1)]
     page: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[field(name = "pageSize")]
-    #[param(rename = "pageSize")]
+    #[param(rename = "pageSize", value_type = Option<u32>, minimum = 1, maximum = 500, default = 50)]
     page_size: Option<String>,
 }
 

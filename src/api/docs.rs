@@ -126,7 +126,8 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     } else {
         json!([{"bearerAuth": []}])
     };
-    let has_input = operation.get("requestBody").is_some()
+    let has_body = operation.get("requestBody").is_some();
+    let has_input = has_body
         || operation["parameters"]
             .as_array()
             .is_some_and(|p| !p.is_empty());
@@ -158,6 +159,10 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     }
     if matches!(method, "post" | "put" | "patch") {
         add("413", "The body is larger than the limit");
+    }
+    if has_body {
+        add("408", "The body did not arrive in time");
+        add("415", "The body is not sent as application/json");
     }
     add("500", "A fault of the service; it has been logged");
 }

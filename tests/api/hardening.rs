@@ -542,3 +542,141 @@ fn a_malformed_request_uri_is_answered_with_problem_json() {
     assert!(reply.contains("application/problem+json"), "{reply}");
     assert!(reply.contains(r#""name":"request""#), "{reply}");
 }
+
+/// A query value just outside (or, with `inside`, at) a documented bound.
+fn bound_values(schema: &Value) -> Vec<(String, bool)> {
+    let is_integer = schema["type"] == "integer";
+    let mut values = Vec::new();
+    if let Some(min) = schema["minimum"].as_f64() {
+        values.push((format!("{min}"), true));
+        values.push((format!("{}", min - 1.0), false));
+    }
+    if let Some(max) = schema["maximum"].as_f64() {
+        values.push((format!("{max}"), true));
+        values.push((format!("{}", max + 1.0), false));
+    }
+    if let Some(options) = schema["enum"].as_array() {
+        for option in options {
+            values.push((option.as_str().unwrap().to_owned(), true));
+        }
+        values.push(("no-such-value".to_owned(), false));
+    }
+    if is_integer {
+        values.push(("1.5".to_owned(), false));
+    }
+    values
+}
+
+#[test]
+fn the_bounds_and_enums_the_openapi_document_states_for_query_values_are_the_ones_enforced() {
+    let app = TestApp::new();
+    let admin = app.token(Role::Admin);
+    let doc = app.send("GET", "/api/v1/openapi.json", None, None).json();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(parameters) = item["get"]["parameters"].as_array() else {
+            continue;
+        };
+        if path.contains('{') {
+            continue;
+        }
+        for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+            let name = parameter["name"].as_str().unwrap();
+            for (value, is_allowed) in bound_values(&parameter["schema"]) {
+                let reply = app.get(&format!("/api/v1{path}?{name}={value}"), &admin);
+                if is_allowed {
+                    assert_eq!(
+                        reply.status,
+                        Status::Ok,
+                        "{path}?{name}={value}: {}",
+                        reply.body
+                    );
+                } else {
+                    assert_eq!(reply.status, Status::BadRequest, "{path}?{name}={value}");
+                    assert_eq!(reply.invalid_param_names(), [name], "{path}?{name}={value}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 30,
+        "only {checked} documented bounds were checked"
+    );
+}
+
+#[test]
+fn the_length_and_range_limits_the_openapi_document_states_for_bodies_are_the_ones_enforced() {
+    let app = TestApp::new();
+    let staff = app.token(Role::Staff);
+    let doc = app.send("GET", "/api/v1/openapi.json", None, None).json();
+    let schemas = &doc["components"]["schemas"];
+    // House numbers from 1000 on, clear of the bounds 1 and 99999 tried.
+    let mut number = 1000;
+    let mut kvk = 10_000_000;
+    let mut checked = 0;
+    for (schema, path) in [
+        ("AddressInput", "/api/v1/addresses"),
+        ("OrganisationInput", "/api/v1/organisations"),
+    ] {
+        for (field, property) in schemas[schema]["properties"].as_object().unwrap() {
+            let mut cases = Vec::new();
+            if let Some(max) = property["maxLength"].as_u64() {
+                let max = usize::try_from(max).unwrap();
+                let text = if property["format"] == "email" {
+                    format!("{}@example.org", "a".repeat(max - 12))
+                } else {
+                    "x".repeat(max)
+                };
+                cases.push((json!(text), true));
+                cases.push((json!(format!("{text}x")), false));
+            }
+            // Written as text first, so that 500.0 becomes the integer 500.
+            let number_value = |n: f64| serde_json::from_str::<Value>(&format!("{n}")).unwrap();
+            if let Some(max) = property["maximum"].as_f64() {
+                cases.push((number_value(max), true));
+                cases.push((number_value(max + 1.0), false));
+            }
+            if let Some(min) = property["minimum"].as_f64() {
+                cases.push((number_value(min), true));
+                cases.push((number_value(min - 1.0), false));
+            }
+            if let Some(min) = property["exclusiveMinimum"].as_f64() {
+                cases.push((number_value(min), false));
+            }
+            for (value, is_allowed) in cases {
+                number += 1;
+                kvk += 1;
+                let mut body = if schema == "AddressInput" {
+                    address_body(number)
+                } else {
+                    organisation_body(&kvk.to_string())
+                };
+                body[field] = value.clone();
+                let reply = app.post(path, &staff, &body);
+                if is_allowed {
+                    assert_eq!(
+                        reply.status,
+                        Status::Created,
+                        "{field}={value}: {}",
+                        reply.body
+                    );
+                } else {
+                    assert_eq!(reply.status, Status::BadRequest, "{field}={value}");
+                    // A position outside the Netherlands is blamed on latitude.
+                    let blamed = if field == "longitude" {
+                        "latitude"
+                    } else {
+                        field
+                    };
+                    assert_eq!(reply.invalid_param_names(), [blamed], "{field}={value}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 15,
+        "only {checked} documented limits were checked"
+    );
+}
