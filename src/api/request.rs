@@ -1,7 +1,8 @@
 //! Reading untrusted input at the edge: the JSON body guard (media type,
-//! size limit, read timeout, syntax) and a field reader that turns a JSON object into domain values
-//! while collecting every problem, so that a client learns of all of them
-//! at once.
+//! size limit, read timeout, syntax), a field reader that turns a JSON
+//! object into domain values while collecting every problem, so that a
+//! client learns of all of them at once, and the readers of query values,
+//! which refuse control characters in every one of them.
 
 use std::time::Duration;
 
