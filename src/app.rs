@@ -154,8 +154,18 @@ fn problem_catcher(status: Status, request: &Request<'_>) -> Problem {
         return problem.clone();
     }
     match status.code {
+        // Rocket answers 400 itself when the request line cannot be read
+        // (an unknown method, a target it cannot parse).
+        400 => Problem::for_status(
+            Status::BadRequest,
+            "The request's method or target could not be read.".to_owned(),
+            vec![crate::error::InvalidParam::new(
+                "request",
+                "has a malformed method or target",
+            )],
+        ),
         // Rocket answers 422 when a path or query value does not parse.
-        422 | 400 => Problem::for_status(
+        422 => Problem::for_status(
             Status::BadRequest,
             "The request's path or query could not be read.".to_owned(),
             vec![crate::error::InvalidParam::new(

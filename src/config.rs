@@ -28,6 +28,8 @@ pub struct AppConfig {
     pub rules: RuleSet,
     /// How long personal data is kept.
     pub retention: RetentionConfig,
+    /// How long a request body may take to arrive, in seconds.
+    pub body_timeout_seconds: u64,
 }
 
 impl Default for AppConfig {
@@ -40,6 +42,7 @@ impl Default for AppConfig {
             smtp: SmtpConfig::default(),
             rules: RuleSet::default(),
             retention: RetentionConfig::default(),
+            body_timeout_seconds: 10,
         }
     }
 }

@@ -67,9 +67,15 @@ pub enum ApiError {
     /// The change conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// The body did not arrive within the configured time.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// The body is larger than the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The body is not sent as JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// A fault of ours; the cause is logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -118,7 +124,9 @@ impl ApiError {
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotFound(_) => Status::NotFound,
             Self::Conflict(_) => Status::Conflict,
+            Self::RequestTimeout(_) => Status::RequestTimeout,
             Self::PayloadTooLarge(_) => Status::PayloadTooLarge,
+            Self::UnsupportedMediaType(_) => Status::UnsupportedMediaType,
             Self::Internal(_) => Status::InternalServerError,
         }
     }
@@ -139,7 +147,9 @@ impl ApiError {
             | Self::Forbidden(detail)
             | Self::NotFound(detail)
             | Self::Conflict(detail)
-            | Self::PayloadTooLarge(detail) => (detail.clone(), Vec::new()),
+            | Self::RequestTimeout(detail)
+            | Self::PayloadTooLarge(detail)
+            | Self::UnsupportedMediaType(detail) => (detail.clone(), Vec::new()),
         };
         Problem::for_status(status, detail, invalid_params)
     }
@@ -154,6 +164,7 @@ impl Problem {
             403 => "forbidden",
             404 => "not-found",
             405 => "method-not-allowed",
+            408 => "request-timeout",
             409 => "conflict",
             413 => "payload-too-large",
             415 => "unsupported-media-type",

@@ -2,7 +2,12 @@
 //! own transaction; the worker here sends what is due, over SMTP or into
 //! `.eml` files, and on failure tries again later with a doubling wait, so
 //! mail is never lost while the server is down.
+//!
+//! Each message carries a `Message-ID` derived from its outbox row, the
+//! same on every attempt, and recording a delivery is retried for a short
+//! while (the database may be busy) rather than left to cause a resend.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,6 +16,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
+use sha2::{Digest as _, Sha256};
 
 use crate::config::{AppConfig, MailTransportKind, SmtpConfig, SmtpTls};
 use crate::db::outbox::{self, NewOutboxMessage, OutboxMessage};
@@ -139,12 +145,37 @@ pub fn enqueue(
     )
 }
 
+/// The `Message-ID` of an outbox message, e.g.
+/// `<outbox-42-1f2e3d4c5b6a7988@vlaardingen.nl>`: the row id, a digest of
+/// what the row holds (so ids differ between databases that reuse row
+/// numbers) and the sender's domain. Every attempt gives the same id, so a
+/// receiver that gets a message twice can tell.
+pub fn message_id(from: &Mailbox, stored: &OutboxMessage) -> String {
+    let mut digest = Sha256::new();
+    for part in [
+        stored.id.to_string().as_str(),
+        &stored.created_at.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+        &stored.recipient,
+        &stored.subject,
+    ] {
+        digest.update(part.as_bytes());
+        digest.update([0]);
+    }
+    let mut hash = String::with_capacity(16);
+    for byte in digest.finalize().iter().take(8) {
+        // Writing to a String cannot fail.
+        let _ = write!(hash, "{byte:02x}");
+    }
+    format!("<outbox-{}-{hash}@{}>", stored.id, from.email.domain())
+}
+
 fn build_message(from: &Mailbox, stored: &OutboxMessage) -> Result<Message, String> {
     let to: Mailbox = stored
         .recipient
         .parse()
         .map_err(|e: lettre::address::AddressError| format!("recipient: {e}"))?;
     let builder = Message::builder()
+        .message_id(Some(message_id(from, stored)))
         .from(from.clone())
         .to(to)
         .subject(stored.subject.clone());
@@ -192,7 +223,7 @@ pub fn deliver_due(
     for stored in outbox::due(conn, at, max_attempts, BATCH)? {
         match build_message(&outgoing.from, &stored).and_then(|m| outgoing.send(&m)) {
             Ok(()) => {
-                outbox::mark_sent(conn, stored.id, at)?;
+                record_delivery(conn, stored.id, at)?;
                 report.sent += 1;
             }
             Err(error) => {
@@ -208,6 +239,38 @@ pub fn deliver_due(
         }
     }
     Ok(report)
+}
+
+/// How often recording a delivery is tried before the round gives up.
+const MARK_SENT_ATTEMPTS: u32 = 6;
+/// The wait after the first failed try to record a delivery; it doubles.
+const MARK_SENT_FIRST_WAIT: Duration = Duration::from_millis(50);
+
+/// Records that message `id` went out. The message has left, so a failure
+/// here (`database is locked` under contention) must not make it look
+/// unsent: the update is tried again with a short doubling wait. Only if
+/// every try fails does the error end the round; the message is then sent
+/// again later, with the same `Message-ID`.
+fn record_delivery(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> diesel::QueryResult<()> {
+    let mut wait = MARK_SENT_FIRST_WAIT;
+    let mut tries = 1;
+    loop {
+        match outbox::mark_sent(conn, id, at) {
+            Ok(()) => return Ok(()),
+            Err(error) if tries < MARK_SENT_ATTEMPTS => {
+                log::warn!("e-mail {id} was sent but not yet recorded (try {tries}): {error}");
+                std::thread::sleep(wait);
+                wait = wait.saturating_mul(2);
+                tries += 1;
+            }
+            Err(error) => {
+                log::error!(
+                    "e-mail {id} was sent but could not be recorded; it will be sent again: {error}"
+                );
+                return Err(error);
+            }
+        }
+    }
 }
 
 /// Sends due mail every `poll_interval_seconds` until the runtime stops.

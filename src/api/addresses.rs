@@ -46,40 +46,41 @@ pub fn routes() -> Vec<Route> {
 #[schema(rename_all = "camelCase")]
 pub struct AddressInput {
     /// BAG nummeraanduiding id, 16 digits.
-    #[schema(value_type = Option<String>, example = "0622200000123456")]
+    #[schema(value_type = Option<String>, example = "0622200000123456", pattern = "^[0-9]{16}$")]
     pub bag_id: Option<BagId>,
-    /// Postcode; `3131 ab` is accepted and stored as `3131AB`.
-    #[schema(value_type = String, example = "3131AB")]
+    /// Postcode; `3131 ab` is accepted and stored as `3131AB`. It does not
+    /// start with 0 and does not end in SA, SD or SS.
+    #[schema(value_type = String, example = "3131AB", pattern = "^[1-9][0-9]{3} ?[A-Za-z]{2}$")]
     pub postcode: Postcode,
     /// House number, 1 to 99999.
-    #[schema(value_type = u32, example = 12)]
+    #[schema(value_type = u32, example = 12, minimum = 1, maximum = 99999)]
     pub house_number: HouseNumber,
     /// House letter, one letter.
-    #[schema(value_type = Option<String>, example = "A")]
+    #[schema(value_type = Option<String>, example = "A", pattern = "^[A-Za-z]$")]
     pub house_letter: Option<HouseLetter>,
     /// House-number addition, up to 4 letters or digits.
-    #[schema(value_type = Option<String>, example = "2")]
+    #[schema(value_type = Option<String>, example = "2", pattern = "^[A-Za-z0-9]{1,4}$")]
     pub house_number_addition: Option<HouseNumberAddition>,
-    /// Street name.
-    #[schema(example = "Hoogstraat")]
+    /// Street name: one line, no control characters.
+    #[schema(example = "Hoogstraat", min_length = 1, max_length = 80)]
     pub street: String,
-    /// Place name.
-    #[schema(example = "Vlaardingen")]
+    /// Place name: one line, no control characters.
+    #[schema(example = "Vlaardingen", min_length = 1, max_length = 80)]
     pub city: String,
     /// BAG usage purpose.
     #[schema(value_type = String, pattern = "^(residential|lodging|industrial|office|retail|other)$")]
     pub usage_purpose: UsagePurpose,
-    /// Usable floor area (gebruiksoppervlakte) in m².
-    #[schema(example = 64.0)]
+    /// Usable floor area (gebruiksoppervlakte) in m², more than 0.
+    #[schema(example = 64.0, exclusive_minimum = 0, maximum = 100_000)]
     pub floor_area_m2: f64,
     /// Number of bedrooms, when known.
-    #[schema(example = 2)]
+    #[schema(example = 2, maximum = 500)]
     pub bedrooms: Option<u32>,
-    /// WGS84 latitude.
-    #[schema(example = 51.9093)]
+    /// WGS84 latitude; with the longitude, in the Netherlands.
+    #[schema(example = 51.9093, minimum = 50, maximum = 54.5)]
     pub latitude: f64,
-    /// WGS84 longitude.
-    #[schema(example = 4.3421)]
+    /// WGS84 longitude; with the latitude, in the Netherlands.
+    #[schema(example = 4.3421, minimum = 2, maximum = 8.5)]
     pub longitude: f64,
 }
 
@@ -151,20 +152,29 @@ fn input_json(address: &Address) -> Map<String, Value> {
 #[derive(Debug, Clone, PartialEq, ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct AddressChanges {
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{16}$")]
     bag_id: Option<String>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[1-9][0-9]{3} ?[A-Za-z]{2}$")]
     postcode: Option<String>,
+    #[schema(minimum = 1, maximum = 99999)]
     house_number: Option<u32>,
+    #[schema(pattern = "^[A-Za-z]$")]
     house_letter: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9]{1,4}$")]
     house_number_addition: Option<String>,
+    #[schema(min_length = 1, max_length = 80)]
     street: Option<String>,
+    #[schema(min_length = 1, max_length = 80)]
     city: Option<String>,
     #[schema(pattern = "^(residential|lodging|industrial|office|retail|other)$")]
     usage_purpose: Option<String>,
+    #[schema(exclusive_minimum = 0, maximum = 100_000)]
     floor_area_m2: Option<f64>,
+    #[schema(maximum = 500)]
     bedrooms: Option<u32>,
+    #[schema(minimum = 50, maximum = 54.5)]
     latitude: Option<f64>,
+    #[schema(minimum = 2, maximum = 8.5)]
     longitude: Option<f64>,
 }
 
@@ -264,27 +274,29 @@ pub async fn create_address(
 #[derive(Debug, Clone, Default, FromForm, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AddressQuery {
-    /// Postcode, any spacing or case.
+    /// Postcode, upper or lower case, with or without the space.
+    #[param(pattern = "^[1-9][0-9]{3} ?[A-Za-z]{2}$")]
     postcode: Option<String>,
     /// House number.
     #[field(name = "houseNumber")]
-    #[param(rename = "houseNumber")]
+    #[param(rename = "houseNumber", value_type = Option<u32>, minimum = 1, maximum = 99999)]
     house_number: Option<String>,
-    /// House letter.
+    /// House letter; empty for addresses without one.
     #[field(name = "houseLetter")]
-    #[param(rename = "houseLetter")]
+    #[param(rename = "houseLetter", pattern = "^[A-Za-z]?$")]
     house_letter: Option<String>,
-    /// House-number addition.
+    /// House-number addition; empty for addresses without one.
     #[field(name = "houseNumberAddition")]
-    #[param(rename = "houseNumberAddition")]
+    #[param(rename = "houseNumberAddition", pattern = "^[A-Za-z0-9]{0,4}$")]
     house_number_addition: Option<String>,
-    /// CBS buurt code.
+    /// CBS buurt code, e.g. `BU06220101`.
     neighbourhood: Option<String>,
     /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, default = 1)]
     page: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[field(name = "pageSize")]
-    #[param(rename = "pageSize")]
+    #[param(rename = "pageSize", value_type = Option<u32>, minimum = 1, maximum = 500, default = 50)]
     page_size: Option<String>,
 }
 
@@ -327,7 +339,11 @@ impl AddressQuery {
                 )
                 .map(|a| a.as_str().to_owned()),
             },
-            neighbourhood_code: self.neighbourhood.clone(),
+            neighbourhood_code: request::query_text(
+                "neighbourhood",
+                self.neighbourhood.as_deref(),
+                &mut problems,
+            ),
         };
         no_problems(problems)?;
         Ok((filter, page))
@@ -358,14 +374,19 @@ pub async fn list_addresses(
     Ok(Json(ListBody::new(rows, page, total)))
 }
 
-/// Reads one address.
+/// Reads one address. Municipal officials only: an agency looks an
+/// address up by postcode and house number, never by id.
 #[utoipa::path(
     get, path = "/addresses/{id}", tag = "addresses", operation_id = "getAddress",
     params(("id" = i64, Path, description = "Address id")),
     responses((status = 200, description = "The address", body = AddressView))
 )]
 #[get("/addresses/<id>")]
-pub async fn get_address(_caller: AnyRole, db: Db, id: i64) -> Result<Json<AddressView>, ApiError> {
+pub async fn get_address(
+    _official: Official,
+    db: Db,
+    id: i64,
+) -> Result<Json<AddressView>, ApiError> {
     let address = db.run(move |conn| registry::find_address(conn, id)).await?;
     Ok(Json(address.into()))
 }

@@ -1,6 +1,6 @@
 //! `/audit-events`: the audit trail, for administrators.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, get, routes};
 use serde::Serialize;
@@ -10,6 +10,7 @@ use crate::api::request::{self, no_problems};
 use crate::api::{Db, ListBody};
 use crate::auth::Admin;
 use crate::db::audit_events::{self, AuditEvent, AuditFilter};
+use crate::domain;
 use crate::error::ApiError;
 
 /// Routes of this module.
@@ -69,15 +70,24 @@ impl From<AuditEvent> for AuditEventView {
 pub struct AuditQuery {
     /// Only this actor's events.
     actor: Option<String>,
-    /// From this moment on: an RFC 3339 timestamp or a date (from its start).
+    /// From this moment on: an RFC 3339 timestamp or a date, `YYYY-MM-DD`
+    /// (from its start, UTC).
+    #[param(
+        pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     from: Option<String>,
-    /// Before this moment: an RFC 3339 timestamp or a date (up to its start).
+    /// Before this moment: an RFC 3339 timestamp or a date, `YYYY-MM-DD`
+    /// (up to its start, UTC).
+    #[param(
+        pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     to: Option<String>,
     /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, default = 1)]
     page: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[field(name = "pageSize")]
-    #[param(rename = "pageSize")]
+    #[param(rename = "pageSize", value_type = Option<u32>, minimum = 1, maximum = 500, default = 50)]
     page_size: Option<String>,
 }
 
@@ -85,9 +95,7 @@ pub struct AuditQuery {
 fn moment(text: &str) -> Result<NaiveDateTime, &'static str> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc).naive_utc())
-        .or_else(|_| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
-        })
+        .or_else(|_| domain::parse_date(text).map(|d| d.and_time(chrono::NaiveTime::MIN)))
         .map_err(|_| "must be an RFC 3339 timestamp or a date, YYYY-MM-DD")
 }
 
@@ -110,7 +118,7 @@ pub async fn list_audit_events(
         &mut problems,
     );
     let filter = AuditFilter {
-        actor: query.actor.clone().filter(|a| !a.is_empty()),
+        actor: request::query_text("actor", query.actor.as_deref(), &mut problems),
         from: request::query_value("from", query.from.as_deref(), moment, &mut problems),
         to: request::query_value("to", query.to.as_deref(), moment, &mut problems),
         resource: None,

@@ -53,7 +53,7 @@ impl<'r> FromRequest<'r> for RequestContext {
             None | Some("") => None,
             Some(text)
                 if text.chars().count() <= MAX_PURPOSE_CHARS
-                    && !text.chars().any(char::is_control) =>
+                    && crate::domain::check_single_line(text).is_ok() =>
             {
                 Some(text.to_owned())
             }

@@ -3,7 +3,8 @@
 //! not repeat it: the `API-Version` header on success, the problem+json
 //! error responses that each operation can give, and the bearer security.
 
-use rocket::Route;
+use rocket::route::{Handler, Outcome};
+use rocket::{Data, Request, Route};
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -125,7 +126,8 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     } else {
         json!([{"bearerAuth": []}])
     };
-    let has_input = operation.get("requestBody").is_some()
+    let has_body = operation.get("requestBody").is_some();
+    let has_input = has_body
         || operation["parameters"]
             .as_array()
             .is_some_and(|p| !p.is_empty());
@@ -158,6 +160,10 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     if matches!(method, "post" | "put" | "patch") {
         add("413", "The body is larger than the limit");
     }
+    if has_body {
+        add("408", "The body did not arrive in time");
+        add("415", "The body is not sent as application/json");
+    }
     add("500", "A fault of the service; it has been logged");
 }
 
@@ -165,9 +171,34 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
 /// `/api/v1/openapi.json`; mounted at the root. Its assets are built in, so
 /// it works offline.
 pub fn ui_routes() -> Vec<Route> {
-    SwaggerUi::new(format!("{BASE_PATH}/docs/<_..>"))
+    let routes: Vec<Route> = SwaggerUi::new(format!("{BASE_PATH}/docs/<_..>"))
         .external_url_unchecked(format!("{BASE_PATH}/openapi.json"), openapi_json())
-        .into()
+        .into();
+    routes
+        .into_iter()
+        .map(|mut route| {
+            route.handler = Box::new(ErrorsToCatcher(route.handler));
+            route
+        })
+        .collect()
+}
+
+/// Wraps a handler that answers errors with its own plain-text body (the
+/// Swagger UI's "file not found"), so that the error goes to the
+/// problem+json catcher instead.
+#[derive(Clone)]
+struct ErrorsToCatcher(Box<dyn Handler>);
+
+#[rocket::async_trait]
+impl Handler for ErrorsToCatcher {
+    async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        match self.0.handle(request, data).await {
+            Outcome::Success(response) if response.status().code >= 400 => {
+                Outcome::Error(response.status())
+            }
+            outcome => outcome,
+        }
+    }
 }
 
 #[cfg(test)]

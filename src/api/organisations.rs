@@ -37,22 +37,27 @@ const MAX_EMAIL_CHARS: usize = 254;
 #[schema(rename_all = "camelCase")]
 pub struct OrganisationInput {
     /// KvK number, 8 digits.
-    #[schema(value_type = String, example = "12345678")]
+    #[schema(value_type = String, example = "12345678", pattern = "^[0-9]{8}$")]
     pub kvk_number: KvkNumber,
-    /// Trade name.
-    #[schema(example = "Flex Uitzend B.V.")]
+    /// Trade name: one line, no control characters.
+    #[schema(example = "Flex Uitzend B.V.", min_length = 1, max_length = 200)]
     pub name: String,
     /// Whether it is a temp agency.
     pub is_agency: bool,
     /// Whether it lets dwellings.
     pub is_landlord: bool,
-    /// The KvK number of its parent (group, holding).
-    #[schema(value_type = Option<String>, example = "87654321")]
+    /// The KvK number of its parent (group, holding); not its own.
+    #[schema(value_type = Option<String>, example = "87654321", pattern = "^[0-9]{8}$")]
     pub parent_kvk_number: Option<KvkNumber>,
     /// Whether it holds SNA / Wtta certification.
     pub certified: bool,
     /// Where receipts are sent.
-    #[schema(example = "planning@example.org")]
+    #[schema(
+        example = "planning@example.org",
+        format = "email",
+        min_length = 3,
+        max_length = 254
+    )]
     pub contact_email: Option<String>,
 }
 
@@ -139,12 +144,16 @@ fn input_json(organisation: &Organisation) -> Map<String, Value> {
 #[derive(Debug, Clone, PartialEq, ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct OrganisationChanges {
+    #[schema(pattern = "^[0-9]{8}$")]
     kvk_number: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
     is_agency: Option<bool>,
     is_landlord: Option<bool>,
+    #[schema(pattern = "^[0-9]{8}$")]
     parent_kvk_number: Option<String>,
     certified: Option<bool>,
+    #[schema(format = "email", min_length = 3, max_length = 254)]
     contact_email: Option<String>,
 }
 
@@ -222,15 +231,16 @@ pub async fn create_organisation(
 #[derive(Debug, Clone, Default, FromForm, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrganisationQuery {
-    /// Exact KvK number.
+    /// Exact KvK number, 8 digits.
     #[field(name = "kvkNumber")]
-    #[param(rename = "kvkNumber")]
+    #[param(rename = "kvkNumber", pattern = "^[0-9]{8}$")]
     kvk_number: Option<String>,
     /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, default = 1)]
     page: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[field(name = "pageSize")]
-    #[param(rename = "pageSize")]
+    #[param(rename = "pageSize", value_type = Option<u32>, minimum = 1, maximum = 500, default = 50)]
     page_size: Option<String>,
 }
 

@@ -71,7 +71,7 @@ impl From<&Person> for PersonView {
     get, path = "/people/{id}", tag = "people", operation_id = "getPerson",
     params(
         ("id" = i64, Path, description = "Person id"),
-        ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log"),
+        ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log: one line of plain text", max_length = 200),
     ),
     responses((status = 200, description = "The person", body = PersonView))
 )]
@@ -227,7 +227,7 @@ fn export(conn: &mut DbConnection, person: &Person) -> Result<PersonExport, ApiE
     get, path = "/people/{id}/export", tag = "people", operation_id = "exportPerson",
     params(
         ("id" = i64, Path, description = "Person id"),
-        ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log"),
+        ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log: one line of plain text", max_length = 200),
     ),
     responses((status = 200, description = "Everything held on the person", body = PersonExport))
 )]

@@ -1,15 +1,19 @@
-//! Reading untrusted input at the edge: the JSON body guard (size limit,
-//! syntax) and a field reader that turns a JSON object into domain values
-//! while collecting every problem, so that a client learns of all of them
-//! at once.
+//! Reading untrusted input at the edge: the JSON body guard (media type,
+//! size limit, read timeout, syntax), a field reader that turns a JSON
+//! object into domain values while collecting every problem, so that a
+//! client learns of all of them at once, and the readers of query values,
+//! which refuse control characters in every one of them.
+
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::request::Request;
 use serde_json::{Map, Value};
 
+use crate::config::AppConfig;
 use crate::db::Page;
-use crate::domain::ValueError;
+use crate::domain::{self, ValueError};
 use crate::error::{ApiError, GuardFailure, InvalidParam};
 use crate::registry::Change;
 
@@ -18,7 +22,9 @@ pub const DEFAULT_PAGE_SIZE: i64 = 50;
 /// Largest page size a client may ask for.
 pub const MAX_PAGE_SIZE: i64 = 500;
 
-/// A request body that is a JSON object, read within the `json` limit.
+/// A request body that is a JSON object, sent as `application/json` (or
+/// an `application/*+json` type), read within the `json` size limit and
+/// the configured body timeout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonObject(pub Map<String, Value>);
 
@@ -32,13 +38,35 @@ impl<'r> FromData<'r> for JsonObject {
     type Error = ApiError;
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        if !is_json(request) {
+            return refuse(
+                request,
+                ApiError::UnsupportedMediaType(
+                    "The body must be sent with Content-Type: application/json.".to_owned(),
+                ),
+            );
+        }
         let limit = request
             .limits()
             .get("json")
             .unwrap_or_else(|| 1.mebibytes());
-        let bytes = match data.open(limit).into_bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) => return refuse(request, ApiError::internal(format!("reading body: {e}"))),
+        let timeout = Duration::from_secs(request.rocket().state::<AppConfig>().map_or_else(
+            || AppConfig::default().body_timeout_seconds,
+            |config| config.body_timeout_seconds,
+        ));
+        let bytes = match rocket::tokio::time::timeout(timeout, data.open(limit).into_bytes()).await
+        {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => return refuse(request, ApiError::internal(format!("reading body: {e}"))),
+            Err(_) => {
+                return refuse(
+                    request,
+                    ApiError::RequestTimeout(format!(
+                        "The body did not arrive within {} seconds.",
+                        timeout.as_secs()
+                    )),
+                );
+            }
         };
         if !bytes.is_complete() {
             return refuse(
@@ -58,6 +86,17 @@ impl<'r> FromData<'r> for JsonObject {
             ),
         }
     }
+}
+
+/// Whether the request says its body is JSON: `application/json` or an
+/// `application/*+json` type, with any parameters (such as `charset`).
+fn is_json(request: &Request<'_>) -> bool {
+    request.content_type().is_some_and(|content_type| {
+        let media = content_type.media_type();
+        media.top() == "application"
+            && (media.sub() == "json"
+                || media.sub().as_str().to_ascii_lowercase().ends_with("+json"))
+    })
 }
 
 /// Reads the fields of one JSON object, remembering every problem.
@@ -297,9 +336,11 @@ impl<'a> Fields<'a> {
 
 /// Parsers of single JSON values, each giving a client-facing reason.
 pub mod value {
-    use super::{NaiveDate, Value, ValueError};
+    use super::{NaiveDate, Value, ValueError, domain};
 
-    /// A non-empty string of at most `max_chars` characters, trimmed.
+    /// A non-empty single line of at most `max_chars` characters, trimmed:
+    /// no control characters (NUL, line breaks, tabs, C1) and no
+    /// bidirectional formatting characters.
     pub fn text(max_chars: usize) -> impl FnOnce(&Value) -> Result<String, String> {
         move |value| {
             let text = value.as_str().ok_or("must be a string")?.trim();
@@ -308,6 +349,7 @@ pub mod value {
             } else if text.chars().count() > max_chars {
                 Err(format!("must be at most {max_chars} characters"))
             } else {
+                domain::check_single_line(text).map_err(|e| e.to_string())?;
                 Ok(text.to_owned())
             }
         }
@@ -345,16 +387,17 @@ pub mod value {
             .ok_or_else(|| "must be true or false".to_owned())
     }
 
-    /// A calendar date, `YYYY-MM-DD`.
+    /// A calendar date, exactly `YYYY-MM-DD`.
     pub fn date(value: &Value) -> Result<NaiveDate, String> {
         let text = value.as_str().ok_or("must be a date string, YYYY-MM-DD")?;
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| "must be a valid date, YYYY-MM-DD".to_owned())
+        domain::parse_date(text).map_err(|e| e.to_string())
     }
 }
 
 /// Reads `page` and `pageSize` query values, remembering problems.
 pub fn page(page: Option<&str>, page_size: Option<&str>, errors: &mut Vec<InvalidParam>) -> Page {
+    let page = single_line_query("page", page, errors);
+    let page_size = single_line_query("pageSize", page_size, errors);
     let number = match page.map(str::parse::<i64>) {
         None => 1,
         Some(Ok(n)) if n >= 1 => n,
@@ -377,14 +420,34 @@ pub fn page(page: Option<&str>, page_size: Option<&str>, errors: &mut Vec<Invali
     Page { number, size }
 }
 
+/// A query value that holds a control or bidirectional formatting
+/// character is refused before any parser sees it (PostgreSQL cannot even
+/// compare a string with NUL); gives the value only when it is clean.
+fn single_line_query<'v>(
+    name: &str,
+    raw: Option<&'v str>,
+    errors: &mut Vec<InvalidParam>,
+) -> Option<&'v str> {
+    match raw.map(|text| (text, domain::check_single_line(text))) {
+        None => None,
+        Some((text, Ok(()))) => Some(text),
+        Some((_, Err(e))) => {
+            errors.push(InvalidParam::new(name, e.to_string()));
+            None
+        }
+    }
+}
+
 /// Reads an optional query value with a domain parser, remembering problems.
+/// Every query value of every route is read through here (or [`page`] or
+/// [`query_text`]), so control characters are refused in one place.
 pub fn query_value<T, E: std::fmt::Display>(
     name: &str,
     raw: Option<&str>,
     parse: impl FnOnce(&str) -> Result<T, E>,
     errors: &mut Vec<InvalidParam>,
 ) -> Option<T> {
-    match raw.map(parse) {
+    match single_line_query(name, raw, errors).map(parse) {
         None => None,
         Some(Ok(value)) => Some(value),
         Some(Err(e)) => {
@@ -392,6 +455,14 @@ pub fn query_value<T, E: std::fmt::Display>(
             None
         }
     }
+}
+
+/// Reads an optional free-text query value (an exact-match filter), kept as
+/// sent; an empty value means no filter.
+pub fn query_text(name: &str, raw: Option<&str>, errors: &mut Vec<InvalidParam>) -> Option<String> {
+    single_line_query(name, raw, errors)
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
 }
 
 /// `Ok(())` when nothing was rejected, else a 400 listing every problem.

@@ -178,22 +178,42 @@ pub struct SignalListItem {
 #[derive(Debug, Clone, Default, FromForm, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SignalQuery {
-    /// CBS buurt code.
+    /// CBS buurt code, e.g. `BU06220101`.
     neighbourhood: Option<String>,
     /// Rule name, e.g. `agency-is-landlord`.
+    #[param(schema_with = rule_schema)]
     rule: Option<String>,
     /// Only signals with at least this score.
     #[field(name = "minScore")]
-    #[param(rename = "minScore")]
+    #[param(rename = "minScore", value_type = Option<i32>)]
     min_score: Option<String>,
     /// `open` (the default), `closed` or `all`.
+    #[param(schema_with = status_schema)]
     status: Option<String>,
     /// Page number, from 1 (JSON only; `GeoJSON` holds every match).
+    #[param(value_type = Option<i64>, minimum = 1, default = 1)]
     page: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[field(name = "pageSize")]
-    #[param(rename = "pageSize")]
+    #[param(rename = "pageSize", value_type = Option<u32>, minimum = 1, maximum = 500, default = 50)]
     page_size: Option<String>,
+}
+
+/// The `rule` filter: one of the rules' wire names.
+fn rule_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(RuleId::ALL.map(RuleId::as_str)))
+        .build()
+}
+
+/// The `status` filter.
+fn status_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["open", "closed", "all"]))
+        .default(Some(json!("open")))
+        .build()
 }
 
 /// A `GeoJSON` `FeatureCollection` of address points.
@@ -274,7 +294,11 @@ fn signal_filter(
         }
     };
     SignalFilter {
-        neighbourhood_code: query.neighbourhood.clone().filter(|n| !n.is_empty()),
+        neighbourhood_code: request::query_text(
+            "neighbourhood",
+            query.neighbourhood.as_deref(),
+            problems,
+        ),
         rule,
         min_score,
         status,
@@ -508,11 +532,11 @@ pub async fn create_signal_evaluation(
 pub struct HotspotQuery {
     /// Neighbourhood radius in metres, 1 to 5000 (default 150).
     #[field(name = "radiusM")]
-    #[param(rename = "radiusM")]
+    #[param(rename = "radiusM", value_type = Option<f64>, minimum = 1, maximum = 5000, default = 150)]
     radius_m: Option<String>,
     /// Fewest signalled addresses in a cluster, 1 to 1000 (default 3).
     #[field(name = "minAddresses")]
-    #[param(rename = "minAddresses")]
+    #[param(rename = "minAddresses", value_type = Option<u32>, minimum = 1, maximum = 1000, default = 3)]
     min_addresses: Option<String>,
 }
 

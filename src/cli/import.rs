@@ -198,10 +198,10 @@ impl<'a> Row<'a> {
 fn text(cell: &str) -> Result<String, String> {
     if cell.chars().count() > MAX_NAME_CHARS {
         Err(format!("must be at most {MAX_NAME_CHARS} characters"))
-    } else if cell.chars().any(char::is_control) {
-        Err("must be plain text on one line".to_owned())
     } else {
-        Ok(cell.to_owned())
+        crate::domain::check_single_line(cell)
+            .map(|()| cell.to_owned())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -50,6 +50,13 @@ pub enum ValueError {
     /// A usage purpose is not one of the wire names.
     #[error("must be one of residential, lodging, industrial, office, retail, other")]
     UsagePurpose,
+    /// Text holds a control character (NUL, a line break, a tab, ...) or a
+    /// bidirectional formatting character.
+    #[error("must not contain control characters or bidirectional formatting characters")]
+    ControlCharacter,
+    /// A date is not exactly `YYYY-MM-DD` or does not exist.
+    #[error("must be a valid date, YYYY-MM-DD")]
+    DateFormat,
 }
 
 #[cfg(test)]
@@ -73,6 +80,8 @@ mod tests {
             ValueError::BsnChecksum,
             ValueError::BsnAllZeros,
             ValueError::UsagePurpose,
+            ValueError::ControlCharacter,
+            ValueError::DateFormat,
         ];
         for error in all {
             let reason = error.to_string();

@@ -18,23 +18,27 @@
 mod audit_action;
 mod bag_id;
 mod bsn;
+mod date;
 mod error;
 mod house_number;
 mod kvk;
 mod postcode;
 pub mod rules;
 mod status;
+mod text;
 mod usage_purpose;
 mod wire_name;
 
 pub use audit_action::AuditAction;
 pub use bag_id::BagId;
 pub use bsn::Bsn;
+pub use date::parse_date;
 pub use error::ValueError;
 pub use house_number::{HouseLetter, HouseNumber, HouseNumberAddition};
 pub use kvk::KvkNumber;
 pub use postcode::Postcode;
 pub use status::{DeclarationStatus, OccupancySource, ProvisionRole, SignalStatus};
+pub use text::{check_single_line, is_forbidden_in_single_line};
 pub use usage_purpose::UsagePurpose;
 pub use wire_name::UnknownName;
 

@@ -33,6 +33,7 @@ fn app_with_history() -> (TestApp, Value) {
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         ))
         .header(Header::new("X-Purpose", "weekly housing declaration"))
+        .header(rocket::http::ContentType::JSON)
         .body(declaration_body(1, None).to_string())
         .dispatch();
     assert_eq!(filed.status(), Status::Created);

@@ -148,7 +148,7 @@ fn every_endpoint_admits_exactly_its_roles() {
         row("POST",   "/api/v1/addresses",               "/api/v1/addresses",                   Body::NewAddress,         [S201, S201, S403, S403, S401]),
         row("GET",    "/api/v1/addresses?<query..>",     "/api/v1/addresses?postcode=3131AB&houseNumber=1",
                                                                                                 Body::Empty,              [S200, S200, S200, S200, S401]),
-        row("GET",    "/api/v1/addresses/<id>",          &address,                              Body::Empty,              [S200, S200, S200, S200, S401]),
+        row("GET",    "/api/v1/addresses/<id>",          &address,                              Body::Empty,              [S200, S200, S200, S403, S401]),
         row("PATCH",  "/api/v1/addresses/<id>",          &address,                              Body::AddressChange,      [S200, S200, S403, S403, S401]),
         row("POST",   "/api/v1/addresses/<id>/landlords", format!("{address}/landlords"),       Body::LandlordLink,       [S201, S201, S403, S403, S401]),
         row("GET",    "/api/v1/addresses/<id>/landlords", format!("{address}/landlords"),       Body::Empty,              [S200, S200, S200, S403, S401]),

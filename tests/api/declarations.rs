@@ -380,6 +380,7 @@ fn a_retry_with_the_same_idempotency_key_returns_the_first_filing() {
             .post("/api/v1/declarations")
             .header(Header::new("Authorization", format!("Bearer {a}")))
             .header(Header::new("Idempotency-Key", key.to_owned()))
+            .header(rocket::http::ContentType::JSON)
             .body(declaration_body(1, None).to_string())
             .dispatch()
     };
@@ -404,6 +405,7 @@ fn a_retry_with_the_same_idempotency_key_returns_the_first_filing() {
         .post("/api/v1/declarations")
         .header(Header::new("Authorization", format!("Bearer {b}")))
         .header(Header::new("Idempotency-Key", "retry-1"))
+        .header(rocket::http::ContentType::JSON)
         .body(declaration_body(1, None).to_string())
         .dispatch();
     assert_eq!(
@@ -437,6 +439,7 @@ fn concurrent_requests_with_one_idempotency_key_store_one_declaration() {
                 .post("/api/v1/declarations")
                 .header(Header::new("Authorization", format!("Bearer {token}")))
                 .header(Header::new("Idempotency-Key", "same-moment"))
+                .header(rocket::http::ContentType::JSON)
                 .body(declaration_body(1, None).to_string())
                 .dispatch()
         };
@@ -521,6 +524,7 @@ fn a_retried_batch_files_nothing_twice() {
             .post("/api/v1/declaration-batches")
             .header(Header::new("Authorization", format!("Bearer {a}")))
             .header(Header::new("Idempotency-Key", "batch-7"))
+            .header(rocket::http::ContentType::JSON)
             .body(body.clone())
             .dispatch();
         assert_eq!(reply.status(), Status::Ok);

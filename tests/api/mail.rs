@@ -2,7 +2,10 @@
 //! real SMTP conversation (or into `.eml` files), retried with a growing
 //! wait while the server is down, and never lost.
 
+use std::time::Duration;
+
 use chrono::TimeDelta;
+use diesel::RunQueryDsl as _;
 use serde_json::json;
 use woonregister::config::{AppConfig, MailTransportKind};
 use woonregister::db::outbox;
@@ -172,4 +175,87 @@ fn the_file_transport_writes_an_eml_file() {
     assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));
     let content = std::fs::read_to_string(&files[0]).unwrap();
     assert!(content.contains("To: planning@agency.example"));
+}
+
+/// Holds a write lock on the outbox for `hold` on a connection of its own; returns once the lock is taken. On SQLite that
+/// is the database's write lock, on PostgreSQL the row's.
+fn lock_outbox_for(database_url: &str, is_postgres: bool, hold: Duration) {
+    let mut conn = woonregister::db::connect(database_url).unwrap();
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let begin = if is_postgres {
+            "BEGIN"
+        } else {
+            "BEGIN IMMEDIATE"
+        };
+        diesel::sql_query(begin).execute(&mut conn).unwrap();
+        if is_postgres {
+            diesel::sql_query("SELECT id FROM outbox FOR UPDATE")
+                .execute(&mut conn)
+                .unwrap();
+        }
+        locked.send(()).unwrap();
+        std::thread::sleep(hold);
+        diesel::sql_query("COMMIT").execute(&mut conn).unwrap();
+    });
+    is_locked.recv_timeout(Duration::from_secs(10)).unwrap();
+}
+
+#[test]
+fn a_receipt_is_sent_exactly_once_with_a_stable_message_id_while_the_database_is_locked() {
+    let app = app_with_receipt();
+    let (database_url, is_postgres) = (app.config.database_url.clone(), app.is_postgres());
+    let server = SmtpServer::start_with(
+        0,
+        std::sync::Arc::new(move || {
+            lock_outbox_for(&database_url, is_postgres, Duration::from_millis(700));
+        }),
+    );
+    let outgoing = Outgoing::from_config(&smtp_config(&app, server.port)).unwrap();
+    let mut conn = app.db();
+    // Give up waiting for a lock quickly, so that the lock above makes
+    // recording the delivery fail rather than wait.
+    let impatient = if app.is_postgres() {
+        "SET lock_timeout = '100ms'"
+    } else {
+        "PRAGMA busy_timeout = 100"
+    };
+    diesel::sql_query(impatient).execute(&mut conn).unwrap();
+
+    let report = mail::deliver_due(&mut conn, &outgoing, woonregister::db::now()).unwrap();
+    let again = mail::deliver_due(&mut conn, &outgoing, woonregister::db::now()).unwrap();
+
+    assert_eq!(report, DeliveryReport { sent: 1, failed: 0 });
+    assert_eq!(again, DeliveryReport::default());
+    let received = server.messages();
+    assert_eq!(received.len(), 1, "exactly one message arrives");
+    let stored = &outbox::all(&mut app.db()).unwrap()[0];
+    assert!(stored.sent_at.is_some());
+    let expected = mail::message_id(&outgoing.from, stored);
+    assert!(
+        expected.starts_with(&format!("<outbox-{}-", stored.id))
+            && expected.ends_with("@vlaardingen.example>"),
+        "{expected}"
+    );
+    assert!(
+        received[0]
+            .data
+            .lines()
+            .any(|line| line == format!("Message-ID: {expected}")),
+        "{}",
+        received[0].data
+    );
+}
+
+#[test]
+fn the_message_id_is_the_same_on_every_attempt_and_differs_per_message() {
+    let app = app_with_receipt();
+    let outgoing = Outgoing::from_config(&smtp_config(&app, 25)).unwrap();
+    let stored = outbox::all(&mut app.db()).unwrap().remove(0);
+    let first = mail::message_id(&outgoing.from, &stored);
+    let reread = outbox::all(&mut app.db()).unwrap().remove(0);
+    assert_eq!(mail::message_id(&outgoing.from, &reread), first);
+    let mut other = stored.clone();
+    other.id += 1;
+    assert_ne!(mail::message_id(&outgoing.from, &other), first);
 }

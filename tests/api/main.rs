@@ -11,6 +11,7 @@ mod authorisation_matrix;
 mod conventions;
 mod declarations;
 mod durability;
+mod hardening;
 mod import;
 mod mail;
 mod migrations;

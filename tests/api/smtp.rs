@@ -29,6 +29,12 @@ impl SmtpServer {
 
     /// Starts a server on `port` (0: any free one).
     pub fn start_on(port: u16) -> Self {
+        Self::start_with(port, Arc::new(|| {}))
+    }
+
+    /// Starts a server on `port` that runs `before_accepting` after it has
+    /// read each message and before it answers that it took it.
+    pub fn start_with(port: u16, before_accepting: Arc<dyn Fn() + Send + Sync>) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind SMTP test server");
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -38,8 +44,9 @@ impl SmtpServer {
             for stream in accepting.incoming() {
                 let Ok(stream) = stream else { break };
                 let store = store.clone();
+                let before_accepting = before_accepting.clone();
                 thread::spawn(move || {
-                    let _ = converse(stream, &store);
+                    let _ = converse(stream, &store, before_accepting.as_ref());
                 });
             }
         });
@@ -66,7 +73,11 @@ impl Drop for SmtpServer {
     }
 }
 
-fn converse(stream: TcpStream, store: &Mutex<Vec<Received>>) -> std::io::Result<()> {
+fn converse(
+    stream: TcpStream,
+    store: &Mutex<Vec<Received>>,
+    before_accepting: &(dyn Fn() + Send + Sync),
+) -> std::io::Result<()> {
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     writer.write_all(b"220 localhost test SMTP\r\n")?;
@@ -107,6 +118,7 @@ fn converse(stream: TcpStream, store: &Mutex<Vec<Received>>) -> std::io::Result<
                 to: to.clone(),
                 data,
             });
+            before_accepting();
             writer.write_all(b"250 OK queued\r\n")?;
         } else if upper == "QUIT" {
             writer.write_all(b"221 bye\r\n")?;

@@ -402,13 +402,18 @@ impl DeclarationParams {
             address_id: request::query_value(
                 "addressId",
                 self.address_id.as_deref(),
-                str::parse::<i64>,
+                |s| {
+                    s.parse::<i64>()
+                        .ok()
+                        .filter(|id| *id >= 1)
+                        .ok_or("must be a whole number from 1")
+                },
                 &mut problems,
             ),
             active_on: request::query_value(
                 "activeOn",
                 self.active_on.as_deref(),
-                |s| NaiveDate::parse_from_str(s, "%Y-%m-%d"),
+                crate::domain::parse_date,
                 &mut problems,
             ),
         };
