@@ -339,7 +339,7 @@ pub async fn create_address(
         .map_err(ApiError::invalid)?
         .into_fields(index);
     let address = db
-        .run(move |conn| addresses::insert(conn, &fields).map_err(duplicate_address))
+        .write(move |conn| addresses::insert(conn, &fields).map_err(duplicate_address))
         .await?;
     Ok(Created::new(location(&format!("/addresses/{}", address.id))).body(Json(address.into())))
 }
@@ -470,11 +470,11 @@ pub async fn update_address(
     let index = index.inner().clone();
     let rules = config.rules.clone();
     let address = db
-        .run(move |conn| {
+        .write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let stored = addresses::find(conn, id)?.ok_or_else(|| address_not_found(id))?;
                 let mut merged = input_json(&stored);
-                merged.extend(body.0);
+                merged.extend(body.0.clone());
                 let fields = AddressInput::from_json(&merged)
                     .map_err(ApiError::invalid)?
                     .into_fields(&index);
@@ -617,7 +617,7 @@ pub async fn create_landlord(
     let rules = config.rules.clone();
     let input = LandlordInput::from_json(&body.0).map_err(ApiError::invalid)?;
     let view = db
-        .run(move |conn| {
+        .write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 addresses::find(conn, id)?.ok_or_else(|| address_not_found(id))?;
                 let organisation =

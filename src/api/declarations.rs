@@ -681,7 +681,7 @@ pub async fn create_declaration(
     let parsed = parse_declaration(&body.0, "", today, caller.own_agency.is_some())
         .map_err(ApiError::invalid)?;
     let view = db
-        .run(move |conn| {
+        .write(move |conn| {
             let key = idempotency_key.0.as_deref();
             let attempt = |conn: &mut DbConnection| {
                 db::write_transaction(conn, |conn| {
@@ -787,10 +787,10 @@ pub async fn list_declarations(
     );
     no_problems(problems)?;
     let (views, total) = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 // An agency's list is its own, whatever agency it names.
-                let agency_kvk = match (&caller.own_agency, agency_kvk) {
+                let agency_kvk = match (&caller.own_agency, agency_kvk.clone()) {
                     (Some(own), Some(asked)) if asked != *own => return Ok((Vec::new(), 0)),
                     (Some(own), _) => Some(own.clone()),
                     (None, asked) => asked,
@@ -804,7 +804,7 @@ pub async fn list_declarations(
                 };
                 let filter = DeclarationFilter {
                     agency_id,
-                    status,
+                    status: status.clone(),
                     address_id,
                     active_on,
                 };
@@ -849,7 +849,7 @@ pub async fn get_declaration(
     id: i64,
 ) -> Result<Json<DeclarationView>, ApiError> {
     let view = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 let declaration = visible(conn, &caller, id)?;
                 let purpose = if caller.own_agency.is_some() {
@@ -920,7 +920,7 @@ pub async fn update_declaration(
     let rules = config.rules.clone();
     let today = Utc::now().date_naive();
     let view = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 let stored = visible(conn, &caller, id)?;
                 if stored.status == "withdrawn" {
@@ -932,7 +932,7 @@ pub async fn update_declaration(
                     .ok_or_else(|| ApiError::internal("declaration without person"))?;
                 let current = view_of(conn, &stored)?;
                 let mut merged = input_json(&current, &person);
-                merge(&mut merged, body.0);
+                merge(&mut merged, body.0.clone());
                 // The agency of a filing never changes.
                 let parsed =
                     parse_declaration(&merged, "", today, true).map_err(ApiError::invalid)?;
@@ -974,7 +974,7 @@ pub async fn withdraw_declaration(
     id: i64,
 ) -> Result<NoContent, ApiError> {
     let rules = config.rules.clone();
-    db.run(move |conn| {
+    db.write(move |conn| {
         db::write_transaction(conn, |conn| {
             let stored = visible(conn, &caller, id)?;
             if stored.status != "withdrawn" {
@@ -1075,7 +1075,7 @@ pub async fn create_declaration_batch(
         })
         .collect();
     let results = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 let mut results = Vec::with_capacity(parsed.len());
                 let mut receipts: HashMap<i64, (Organisation, Vec<(Declaration, Address)>)> =

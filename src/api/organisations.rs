@@ -225,7 +225,7 @@ pub async fn create_organisation(
         .map_err(ApiError::invalid)?
         .into_fields();
     let organisation = db
-        .run(move |conn| organisations::insert(conn, &fields).map_err(duplicate_kvk))
+        .write(move |conn| organisations::insert(conn, &fields).map_err(duplicate_kvk))
         .await?;
     Ok(
         Created::new(location(&format!("/organisations/{}", organisation.id)))
@@ -326,12 +326,12 @@ pub async fn update_organisation(
 ) -> Result<Json<OrganisationView>, ApiError> {
     let rules = config.rules.clone();
     let organisation = db
-        .run(move |conn| {
+        .write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let stored =
                     organisations::find(conn, id)?.ok_or_else(|| organisation_not_found(id))?;
                 let mut merged = input_json(&stored);
-                merged.extend(body.0);
+                merged.extend(body.0.clone());
                 let fields = OrganisationInput::from_json(&merged)
                     .map_err(ApiError::invalid)?
                     .into_fields();

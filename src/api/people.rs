@@ -100,7 +100,7 @@ pub async fn get_person(
     id: i64,
 ) -> Result<Json<PersonView>, ApiError> {
     let person = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 find_audited(
                     conn,
@@ -257,7 +257,7 @@ pub async fn export_person(
     id: i64,
 ) -> Result<Json<PersonExport>, ApiError> {
     let export = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 let person = find_audited(
                     conn,
