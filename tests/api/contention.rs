@@ -366,3 +366,46 @@ fn single_filings_beside_large_batches_are_answered_without_a_5xx() {
     );
     assert_eq!(failures, 0);
 }
+
+#[test]
+fn the_hotspots_of_more_signalled_addresses_than_one_statement_may_name_are_found() {
+    const ADDRESSES: i64 = 33_000;
+    let app = TestApp::new();
+    let (moment, real) = if app.is_postgres() {
+        ("TIMESTAMP ", "::double precision")
+    } else {
+        ("", "")
+    };
+    let mut conn = app.db();
+    // A grid with a kilometre between neighbours, except three addresses
+    // far apart in id (in different chunks) that stand together.
+    diesel::sql_query(format!(
+        "INSERT INTO addresses (postcode, house_number, house_letter, house_number_addition, \
+                                street, city, usage_purpose, latitude, longitude, rd_x, rd_y, \
+                                created_at, updated_at) \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ADDRESSES}) \
+         SELECT '3131AB', i, '', '', 'Markt', 'Vlaardingen', 'residential', 51.9, 4.34, \
+                CASE WHEN i IN (1, 15000, 32000) THEN 1000 + i / 1000 \
+                     ELSE 1000000 + (i % 200) * 1000 END{real}, \
+                CASE WHEN i IN (1, 15000, 32000) THEN 1000 \
+                     ELSE 1000000 + (i / 200) * 1000 END{real}, \
+                {moment}'2026-01-01 00:00:00', {moment}'2026-01-01 00:00:00' FROM n"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO signals (address_id, rule, severity, score, evidence, status, \
+                              rule_set_version, first_seen_at, last_seen_at, closed_at) \
+         SELECT id, 'overcrowding', 'high', 10, '{{}}', 'open', 'test', \
+                {moment}'2026-01-01 00:00:00', {moment}'2026-01-01 00:00:00', NULL \
+         FROM addresses"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+
+    let reply = app.get("/api/v1/hotspots", &app.token(Role::Staff));
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    let features = reply.json()["features"].as_array().unwrap().clone();
+    assert_eq!(features.len(), 1, "one cluster: {features:?}");
+    assert_eq!(features[0]["properties"]["addresses"], 3);
+}
