@@ -138,6 +138,7 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(services.config)
         .manage(services.pool)
         .manage(services.neighbourhoods)
+        .manage(api::WriteGate::new(backend))
         .manage(backend)
         .manage(keys)
         .mount(BASE_PATH, api::routes())

@@ -4,12 +4,11 @@
 //! and `verify` names it.
 
 use chrono::NaiveDateTime;
-use diesel::connection::SimpleConnection as _;
 use diesel::result::QueryResult;
 use sha2::{Digest, Sha256};
 
 use crate::db::audit_events::{self, AuditEvent, NewAuditEvent};
-use crate::db::{Backend, DbConnection, now};
+use crate::db::{DbConnection, now};
 use crate::domain::AuditAction;
 
 /// The `previous_hash` of the first event.
@@ -37,11 +36,9 @@ pub struct AuditEntry<'a> {
 /// Appends an event to the chain. Call it inside the transaction of the
 /// read or write it records.
 pub fn record(conn: &mut DbConnection, entry: &AuditEntry<'_>) -> QueryResult<AuditEvent> {
-    if conn.backend() == Backend::Postgresql {
-        // Two transactions must not both extend the same last event; SQLite
-        // already serialises writers.
-        conn.batch_execute("SELECT pg_advisory_xact_lock(7411321)")?;
-    }
+    // Two transactions must not both extend the same last event. Inside
+    // `write_transaction` the lock is held already; taking it again is free.
+    crate::db::lock_for_writing(conn)?;
     let previous_hash = audit_events::last_hash(conn)?.unwrap_or_else(|| GENESIS_HASH.to_owned());
     let mut event = NewAuditEvent {
         at: now(),

@@ -265,7 +265,7 @@ pub async fn create_address(
     let draft = read_object(&body.0, "", read_address).map_err(ApiError::invalid)?;
     let index = index.inner().clone();
     let address = db
-        .transaction(move |conn| registry::register_address(conn, &index, draft))
+        .transaction(move |conn| registry::register_address(conn, &index, draft.clone()))
         .await?;
     Ok(Created::new(location(&format!("/addresses/{}", address.id))).body(Json(address.into())))
 }
@@ -415,7 +415,7 @@ pub async fn update_address(
     let address = db
         .transaction(move |conn| {
             let mut merged = input_json(&registry::find_address(conn, id)?);
-            merged.extend(body.0);
+            merged.extend(body.0.clone());
             let draft = read_object(&merged, "", read_address).map_err(ApiError::invalid)?;
             registry::change_address(conn, &rules, &index, id, draft)
         })

@@ -14,14 +14,17 @@ pub mod people;
 pub mod request;
 pub mod signals;
 
+use std::sync::Arc;
+
 use rocket::http::ContentType;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder};
+use rocket::tokio::sync::Mutex;
 use rocket::{Response, Route};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{DbConnection, DbPool};
+use crate::db::{Backend, DbConnection, DbPool, TransactionError, is_transient_message};
 use crate::error::ApiError;
 
 /// The full semantic version every response carries in `API-Version`.
@@ -44,8 +47,31 @@ pub fn routes() -> Vec<Route> {
     .concat()
 }
 
+/// Lets the write transactions of one SQLite database start one at a time,
+/// in the order they asked. SQLite has a single writer; without the gate
+/// waiting writers poll the lock with growing sleeps, and a writer that
+/// keeps losing behind large batches runs out of its busy timeout.
+/// Waiting here holds neither a pooled connection nor a blocking thread.
+/// PostgreSQL needs no gate: writers queue on the writers' advisory lock
+/// in the database, across every process that writes to it.
+#[derive(Debug, Clone)]
+pub struct WriteGate(Option<Arc<Mutex<()>>>);
+
+impl WriteGate {
+    /// The gate for a database of this backend.
+    pub fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self(Some(Arc::new(Mutex::new(())))),
+            Backend::Postgresql => Self(None),
+        }
+    }
+}
+
 /// A handle on the connection pool; work runs on a blocking thread.
-pub struct Db(DbPool);
+pub struct Db {
+    pool: DbPool,
+    gate: WriteGate,
+}
 
 impl Db {
     /// Runs `work` with a pooled connection off the async runtime.
@@ -54,7 +80,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        let pool = self.0.clone();
+        let pool = self.pool.clone();
         rocket::tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(ApiError::internal)?;
             work(&mut conn)
@@ -63,14 +89,46 @@ impl Db {
         .map_err(ApiError::internal)?
     }
 
-    /// Runs `work` in one write transaction on a pooled connection.
-    pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// Runs `work`, which writes, as [`Db::run`] does, after the writers
+    /// that asked before it: on SQLite it waits its turn at the
+    /// [`WriteGate`] first, and holds the turn until `work` has finished
+    /// (even when the request is dropped meanwhile).
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        self.run(move |conn| crate::db::write_transaction(conn, work))
+        let turn = match &self.gate.0 {
+            Some(gate) => Some(Arc::clone(gate).lock_owned().await),
+            None => None,
+        };
+        self.run(move |conn| {
+            let result = work(conn);
+            drop(turn);
+            result
+        })
+        .await
+    }
+
+    /// Runs `work` as one write transaction, in its turn among the
+    /// writers; a transaction that loses a race (a deadlock, a
+    /// serialization failure, a busy SQLite file) runs again, so `work`
+    /// must be repeatable.
+    pub async fn transaction<T, F>(&self, mut work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.write(move |conn| crate::db::write_transaction(conn, &mut work))
             .await
+    }
+}
+
+impl TransactionError for ApiError {
+    fn is_transient(&self) -> bool {
+        // A database fault keeps only its text in the error (see
+        // `From<diesel::result::Error> for ApiError`).
+        matches!(self, Self::Internal(cause) if is_transient_message(cause))
     }
 }
 
@@ -79,11 +137,15 @@ impl<'r> FromRequest<'r> for Db {
     type Error = ApiError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        match request.rocket().state::<DbPool>() {
-            Some(pool) => Outcome::Success(Db(pool.clone())),
-            None => Outcome::Error((
+        let rocket = request.rocket();
+        match (rocket.state::<DbPool>(), rocket.state::<WriteGate>()) {
+            (Some(pool), Some(gate)) => Outcome::Success(Db {
+                pool: pool.clone(),
+                gate: gate.clone(),
+            }),
+            _ => Outcome::Error((
                 rocket::http::Status::InternalServerError,
-                ApiError::internal("no database pool is managed"),
+                ApiError::internal("no database pool or write gate is managed"),
             )),
         }
     }
@@ -133,4 +195,25 @@ impl<'r, T: Serialize> Responder<'r, 'static> for GeoJson<T> {
 /// The `Location` of a resource under the API base path.
 pub fn location(path: &str) -> String {
     format!("{BASE_PATH}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_fault_that_lost_a_race_is_transient_and_others_are_not() {
+        let deadlock = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("deadlock detected".to_owned()),
+        );
+        assert!(ApiError::from(deadlock).is_transient());
+        let busy = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("database is locked".to_owned()),
+        );
+        assert!(ApiError::from(busy).is_transient());
+        assert!(!ApiError::from(diesel::result::Error::NotFound).is_transient());
+        assert!(!ApiError::Conflict("database is locked".to_owned()).is_transient());
+    }
 }

@@ -321,7 +321,7 @@ pub async fn update_organisation(
     let organisation = db
         .transaction(move |conn| {
             let mut merged = input_json(&registry::find_organisation(conn, id)?);
-            merged.extend(body.0);
+            merged.extend(body.0.clone());
             let fields = OrganisationInput::from_json(&merged)
                 .map_err(ApiError::invalid)?
                 .into_fields();

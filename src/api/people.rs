@@ -83,7 +83,7 @@ pub async fn get_person(
     id: i64,
 ) -> Result<Json<PersonView>, ApiError> {
     let person = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 people::read_person(
                     conn,
@@ -239,7 +239,7 @@ pub async fn export_person(
     id: i64,
 ) -> Result<Json<PersonExport>, ApiError> {
     let export = db
-        .run(move |conn| {
+        .write(move |conn| {
             db::write_transaction(conn, |conn| {
                 let person = people::read_person(
                     conn,

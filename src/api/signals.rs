@@ -508,7 +508,7 @@ pub async fn create_signal_evaluation(
     let rules = config.rules.clone();
     let version = rules.version();
     let report = db
-        .run(move |conn| {
+        .write(move |conn| {
             database::write_transaction(conn, |conn| {
                 evaluation::reevaluate(conn, &rules, Scope::All, evaluation::today(), &|_, _| {})
             })

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use crate::db::schema::addresses;
-use crate::db::{DbConnection, Page, now};
+use crate::db::{DbConnection, Page, load_in_chunks, now};
 use crate::domain::UsagePurpose;
 
 /// A stored address.
@@ -248,10 +248,12 @@ pub fn count_by_neighbourhood(conn: &mut DbConnection) -> QueryResult<HashMap<St
 
 /// The addresses with these ids.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Address>> {
-    addresses::table
-        .filter(addresses::id.eq_any(ids))
-        .select(Address::as_select())
-        .load(conn)
+    load_in_chunks(ids, |chunk| {
+        addresses::table
+            .filter(addresses::id.eq_any(chunk))
+            .select(Address::as_select())
+            .load(conn)
+    })
 }
 
 /// The address with this natural key.

@@ -19,6 +19,8 @@ pub mod signals;
 pub mod snapshots;
 pub mod stored;
 
+use diesel::result::QueryResult;
+
 pub use connection::{Backend, DbConnection, DbPool, connect, open_pool, run_migrations};
 
 /// The current time as stored: UTC, truncated to microseconds so that both
@@ -28,27 +30,140 @@ pub fn now() -> chrono::NaiveDateTime {
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
 }
 
-/// Runs `work` in a transaction that holds the write lock from its start.
+/// The most ids bound in one `IN (...)` list. SQLite refuses a statement
+/// with more than 32 766 parameters and PostgreSQL one with more than
+/// 65 535; longer lists are sent in chunks of this size.
+pub const MAX_IDS_PER_QUERY: usize = 10_000;
+
+/// How often a write transaction that lost a race is run again before its
+/// error is returned.
+pub const WRITE_RETRIES: u32 = 5;
+
+/// The PostgreSQL advisory lock every write transaction takes first. It
+/// orders writers (no two can hold row locks the other waits for) and
+/// guards the end of the audit chain.
+const WRITERS_LOCK: &str = "SELECT pg_advisory_xact_lock(7411321)";
+
+/// Takes the database's write lock in the current transaction: on
+/// PostgreSQL the writers' advisory lock, on SQLite the RESERVED lock (a
+/// write that touches no row takes it, as `BEGIN IMMEDIATE` would). Taking
+/// it again in the same transaction is harmless.
+pub fn lock_for_writing(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection as _;
+
+    match conn.backend() {
+        Backend::Sqlite => conn.batch_execute("UPDATE revoked_tokens SET jti = jti WHERE 0"),
+        Backend::Postgresql => conn.batch_execute(WRITERS_LOCK),
+    }
+}
+
+/// An error a write transaction can end with, which knows whether it only
+/// lost a race with another transaction (so that running the same work
+/// again may well succeed).
+pub trait TransactionError: From<diesel::result::Error> {
+    /// Whether the transaction failed on a deadlock, a serialization
+    /// failure or a busy SQLite database, and not on its own work.
+    fn is_transient(&self) -> bool;
+}
+
+impl TransactionError for diesel::result::Error {
+    fn is_transient(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+
+        match self {
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+                is_transient_message(info.message())
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether a database error message says the statement lost a race:
+/// PostgreSQL's deadlock (SQLSTATE 40P01, which Diesel does not map to a
+/// kind of its own) or serialization failure (40001), or SQLite's busy or
+/// locked database. PostgreSQL translates its messages when `lc_messages`
+/// is not English; the serialization failure is still known by its kind.
+pub fn is_transient_message(message: &str) -> bool {
+    [
+        "deadlock detected",
+        "could not serialize access",
+        "database is locked",
+        "database table is locked",
+    ]
+    .iter()
+    .any(|sign| message.contains(sign))
+}
+
+/// Runs `work` in a transaction that holds the write lock from its start,
+/// and runs it again (at most [`WRITE_RETRIES`] times, after a short
+/// random pause) when it fails only because it lost a race.
 ///
 /// On SQLite a transaction that reads before it writes fails at once with
 /// "database is locked" when another writer committed in between; taking
-/// the write lock first (as `BEGIN IMMEDIATE` would) makes concurrent
-/// writers queue on the busy timeout instead. PostgreSQL needs nothing.
-pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+/// the write lock first makes concurrent writers queue instead. On
+/// PostgreSQL taking the writers' advisory lock before any row lock means
+/// two writers can never wait for each other's rows (no deadlock between
+/// a batch and a single filing naming the same people).
+///
+/// A transaction nested in another one is not retried: only the outermost
+/// can be run again.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, mut work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
+    F: FnMut(&mut DbConnection) -> Result<T, E>,
+    E: TransactionError,
 {
     use diesel::Connection as _;
-    use diesel::connection::SimpleConnection as _;
+    use diesel::connection::TransactionManager as _;
 
-    conn.transaction(|conn| {
-        if conn.backend() == Backend::Sqlite {
-            // A write that touches no row still takes the RESERVED lock.
-            conn.batch_execute("UPDATE revoked_tokens SET jti = jti WHERE 0")?;
+    type Manager = <DbConnection as diesel::Connection>::TransactionManager;
+    let is_outermost = matches!(
+        Manager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(None)
+    );
+    let mut retries = 0;
+    loop {
+        let result = conn.transaction(|conn| {
+            lock_for_writing(conn)?;
+            work(conn)
+        });
+        match result {
+            Err(error) if is_outermost && retries < WRITE_RETRIES && error.is_transient() => {
+                retries += 1;
+                log::warn!("a write transaction lost a race; running it again ({retries})");
+                std::thread::sleep(retry_pause(retries));
+            }
+            other => return other,
         }
-        work(conn)
-    })
+    }
+}
+
+/// The pause before retry `n` (from 1): 10 ms doubling per retry, plus up
+/// to as much again at random so that the losers do not meet again.
+fn retry_pause(n: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher as _, Hasher as _};
+
+    let base = 10u64 << n.saturating_sub(1).min(6);
+    // A fresh `RandomState` is randomly keyed: a cheap source of jitter.
+    let jitter = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        % base;
+    std::time::Duration::from_millis(base + jitter)
+}
+
+/// Loads rows for a list of ids of any length, [`MAX_IDS_PER_QUERY`] at a
+/// time, and returns all rows in the order of the chunks.
+pub fn load_in_chunks<T>(
+    ids: &[i64],
+    mut load: impl FnMut(&[i64]) -> QueryResult<Vec<T>>,
+) -> QueryResult<Vec<T>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(MAX_IDS_PER_QUERY) {
+        rows.extend(load(chunk)?);
+    }
+    Ok(rows)
 }
 
 /// Whether a Diesel error is a unique-constraint violation (a duplicate).
@@ -72,5 +187,54 @@ impl Page {
     /// Rows to skip before this page.
     pub fn offset(self) -> i64 {
         (self.number - 1).saturating_mul(self.size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    #[test]
+    fn a_retry_pause_grows_with_each_retry_and_stays_short() {
+        for n in 1..=WRITE_RETRIES {
+            let pause = retry_pause(n).as_millis();
+            let base = 10u128 << (n - 1);
+            assert!((base..2 * base).contains(&pause), "retry {n}: {pause} ms");
+        }
+    }
+
+    #[test]
+    fn deadlocks_serialization_failures_and_busy_databases_are_transient() {
+        for message in [
+            "deadlock detected",
+            "could not serialize access due to concurrent update",
+            "database is locked",
+        ] {
+            assert!(is_transient_message(message), "{message}");
+        }
+        assert!(!is_transient_message(
+            "UNIQUE constraint failed: people.bsn"
+        ));
+        let error = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::SerializationFailure,
+            Box::new("in another language".to_owned()),
+        );
+        assert!(error.is_transient());
+        assert!(!diesel::result::Error::NotFound.is_transient());
+    }
+
+    #[test]
+    fn ids_are_loaded_in_chunks_below_the_parameter_limit() {
+        let ids: Vec<i64> = (0..25_000).collect();
+        let mut sizes = Vec::new();
+        let rows = load_in_chunks(&ids, |chunk| {
+            sizes.push(chunk.len());
+            Ok(chunk.to_vec())
+        })
+        .unwrap();
+        assert_eq!(sizes, [10_000, 10_000, 5_000]);
+        assert_eq!(rows, ids);
     }
 }

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::organisations;
-use crate::db::{DbConnection, Page, now};
+use crate::db::{DbConnection, Page, load_in_chunks, now};
 
 /// A stored organisation.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
@@ -146,10 +146,12 @@ pub fn mark_landlord(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
 
 /// The organisations with these ids.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
-    organisations::table
-        .filter(organisations::id.eq_any(ids))
-        .select(Organisation::as_select())
-        .load(conn)
+    load_in_chunks(ids, |chunk| {
+        organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select(Organisation::as_select())
+            .load(conn)
+    })
 }
 
 /// Addresses these organisations let (now or before) or whose occupants
@@ -160,20 +162,26 @@ pub fn linked_addresses(
 ) -> QueryResult<Vec<i64>> {
     use crate::db::schema::{employments, housing_provisions, occupancies};
 
-    let mut ids: Vec<i64> = housing_provisions::table
-        .filter(housing_provisions::organisation_id.eq_any(organisation_ids))
-        .select(housing_provisions::address_id)
-        .load(conn)?;
-    let employed: Vec<i64> = employments::table
-        .filter(employments::organisation_id.eq_any(organisation_ids))
-        .select(employments::person_id)
-        .load(conn)?;
-    ids.extend(
+    let mut ids: Vec<i64> = load_in_chunks(organisation_ids, |chunk| {
+        housing_provisions::table
+            .filter(housing_provisions::organisation_id.eq_any(chunk))
+            .select(housing_provisions::address_id)
+            .load(conn)
+    })?;
+    let mut employed: Vec<i64> = load_in_chunks(organisation_ids, |chunk| {
+        employments::table
+            .filter(employments::organisation_id.eq_any(chunk))
+            .select(employments::person_id)
+            .load(conn)
+    })?;
+    employed.sort_unstable();
+    employed.dedup();
+    ids.extend(load_in_chunks(&employed, |chunk| {
         occupancies::table
-            .filter(occupancies::person_id.eq_any(employed))
+            .filter(occupancies::person_id.eq_any(chunk))
             .select(occupancies::address_id)
-            .load::<i64>(conn)?,
-    );
+            .load::<i64>(conn)
+    })?);
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)

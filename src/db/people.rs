@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::db::schema::people;
-use crate::db::{DbConnection, now};
+use crate::db::{DbConnection, load_in_chunks, now};
 use crate::domain::Bsn;
 
 /// A stored person. `nationality` is kept because the declaration carries
@@ -141,10 +141,12 @@ pub fn find_or_insert(conn: &mut DbConnection, fields: &PersonFields) -> QueryRe
 
 /// The people with these ids.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Person>> {
-    people::table
-        .filter(people::id.eq_any(ids))
-        .select(Person::as_select())
-        .load(conn)
+    load_in_chunks(ids, |chunk| {
+        people::table
+            .filter(people::id.eq_any(chunk))
+            .select(Person::as_select())
+            .load(conn)
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::db::addresses::Address;
 use crate::db::schema::{addresses, signals};
 use crate::db::stored::EvidenceJson;
-use crate::db::{DbConnection, Page};
+use crate::db::{DbConnection, Page, load_in_chunks};
 use crate::domain::SignalStatus;
 use crate::domain::rules::{Evidence, RuleId, Severity};
 
@@ -88,14 +88,15 @@ pub struct NewSignal {
 
 /// The open signals of these addresses (`None`: of all addresses).
 pub fn open_for(conn: &mut DbConnection, address_ids: Option<&[i64]>) -> QueryResult<Vec<Signal>> {
-    let mut query = signals::table
+    let open = signals::table
         .filter(signals::status.eq(SignalStatus::Open))
-        .select(Signal::as_select())
-        .into_boxed();
-    if let Some(ids) = address_ids {
-        query = query.filter(signals::address_id.eq_any(ids.to_vec()));
+        .select(Signal::as_select());
+    match address_ids {
+        None => open.load(conn),
+        Some(ids) => load_in_chunks(ids, |chunk| {
+            open.filter(signals::address_id.eq_any(chunk)).load(conn)
+        }),
     }
-    query.load(conn)
 }
 
 /// Stores new signals, many rows per statement.

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{
     addresses, declarations, employments, housing_provisions, inspections, occupancies,
     organisations, people,
 };
+use crate::db::{DbConnection, load_in_chunks};
 use crate::domain::rules::group::chain;
 use crate::domain::rules::{
     AddressSnapshot, DeclaredTerms, InspectionFinding, Occupant, OrganisationFacts,
@@ -31,7 +31,13 @@ impl Scope<'_> {
     fn ids(self) -> Option<Vec<i64>> {
         match self {
             Self::All => None,
-            Self::Addresses(ids) => Some(ids.to_vec()),
+            Self::Addresses(ids) => {
+                // Sorted, so that the chunks read addresses in id order.
+                let mut ids = ids.to_vec();
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids)
+            }
         }
     }
 }
@@ -88,6 +94,19 @@ pub fn build(
     Ok(builder.snapshots)
 }
 
+/// Runs `load` once for every address (`None`), or once per chunk of at
+/// most [`crate::db::MAX_IDS_PER_QUERY`] ids, so that no statement binds more
+/// parameters than the database allows.
+fn per_chunk<T>(
+    ids: Option<&[i64]>,
+    mut load: impl FnMut(Option<&[i64]>) -> QueryResult<Vec<T>>,
+) -> QueryResult<Vec<T>> {
+    match ids {
+        None => load(None),
+        Some(ids) => load_in_chunks(ids, |chunk| load(Some(chunk))),
+    }
+}
+
 /// Snapshots under construction, one query per kind of fact.
 struct Builder {
     ids: Option<Vec<i64>>,
@@ -100,19 +119,22 @@ struct Builder {
 impl Builder {
     fn new(conn: &mut DbConnection, ids: Option<Vec<i64>>, on: NaiveDate) -> QueryResult<Self> {
         let organisations = organisation_facts(conn)?;
-        let mut query = addresses::table
-            .select((
-                addresses::id,
-                addresses::usage_purpose,
-                addresses::floor_area_m2,
-                addresses::bedrooms,
-            ))
-            .order(addresses::id)
-            .into_boxed();
-        if let Some(ids) = &ids {
-            query = query.filter(addresses::id.eq_any(ids.clone()));
-        }
-        let rows: Vec<(i64, UsagePurpose, Option<f64>, Option<i32>)> = query.load(conn)?;
+        let rows: Vec<(i64, UsagePurpose, Option<f64>, Option<i32>)> =
+            per_chunk(ids.as_deref(), |chunk| {
+                let mut query = addresses::table
+                    .select((
+                        addresses::id,
+                        addresses::usage_purpose,
+                        addresses::floor_area_m2,
+                        addresses::bedrooms,
+                    ))
+                    .order(addresses::id)
+                    .into_boxed();
+                if let Some(chunk) = chunk {
+                    query = query.filter(addresses::id.eq_any(chunk));
+                }
+                query.load(conn)
+            })?;
         let snapshots: Vec<AddressSnapshot> = rows
             .into_iter()
             .map(|(id, purpose, area, bedrooms)| {
@@ -146,42 +168,55 @@ impl Builder {
     /// per address.
     fn add_occupants(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
-        let mut query = occupancies::table
-            .inner_join(people::table)
-            .filter(occupancies::start_date.le(on))
-            .filter(
-                occupancies::end_date
-                    .is_null()
-                    .or(occupancies::end_date.ge(on)),
-            )
-            .select((
-                occupancies::address_id,
-                occupancies::person_id,
-                people::date_of_birth,
-                occupancies::household,
-            ))
-            .order(occupancies::id)
-            .into_boxed();
-        if let Some(ids) = &self.ids {
-            query = query.filter(occupancies::address_id.eq_any(ids.clone()));
-        }
-        let rows: Vec<(i64, i64, NaiveDate, Option<String>)> = query.load(conn)?;
+        // Ordered by occupancy within each chunk of addresses: every
+        // address's rows are in one chunk, in their order.
+        let rows: Vec<(i64, i64, NaiveDate, Option<String>)> =
+            per_chunk(self.ids.as_deref(), |chunk| {
+                let mut query = occupancies::table
+                    .inner_join(people::table)
+                    .filter(occupancies::start_date.le(on))
+                    .filter(
+                        occupancies::end_date
+                            .is_null()
+                            .or(occupancies::end_date.ge(on)),
+                    )
+                    .select((
+                        occupancies::address_id,
+                        occupancies::person_id,
+                        people::date_of_birth,
+                        occupancies::household,
+                    ))
+                    .order(occupancies::id)
+                    .into_boxed();
+                if let Some(chunk) = chunk {
+                    query = query.filter(occupancies::address_id.eq_any(chunk));
+                }
+                query.load(conn)
+            })?;
 
-        let mut query = employments::table
-            .filter(employments::start_date.le(on))
-            .filter(
-                employments::end_date
-                    .is_null()
-                    .or(employments::end_date.ge(on)),
-            )
-            .select((employments::person_id, employments::organisation_id))
-            .into_boxed();
-        if self.ids.is_some() {
-            let person_ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
-            query = query.filter(employments::person_id.eq_any(person_ids));
-        }
+        let person_ids = self.ids.is_some().then(|| {
+            let mut ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        });
+        let employed: Vec<(i64, i64)> = per_chunk(person_ids.as_deref(), |chunk| {
+            let mut query = employments::table
+                .filter(employments::start_date.le(on))
+                .filter(
+                    employments::end_date
+                        .is_null()
+                        .or(employments::end_date.ge(on)),
+                )
+                .select((employments::person_id, employments::organisation_id))
+                .into_boxed();
+            if let Some(chunk) = chunk {
+                query = query.filter(employments::person_id.eq_any(chunk));
+            }
+            query.load(conn)
+        })?;
         let mut employers_of: HashMap<i64, Vec<OrganisationFacts>> = HashMap::new();
-        for (person_id, organisation_id) in query.load::<(i64, i64)>(conn)? {
+        for (person_id, organisation_id) in employed {
             let employers = employers_of.entry(person_id).or_default();
             if let Some(facts) = self.organisations.get(&organisation_id)
                 && !employers.iter().any(|e| e.id == organisation_id)
@@ -212,15 +247,19 @@ impl Builder {
             .on
             .checked_sub_days(Days::new(u64::from(window_days)))
             .unwrap_or(NaiveDate::MIN);
-        let mut query = occupancies::table
-            .filter(occupancies::start_date.gt(since))
-            .filter(occupancies::start_date.le(self.on))
-            .select((occupancies::address_id, occupancies::start_date))
-            .into_boxed();
-        if let Some(ids) = &self.ids {
-            query = query.filter(occupancies::address_id.eq_any(ids.clone()));
-        }
-        for (address_id, day) in query.load::<(i64, NaiveDate)>(conn)? {
+        let on = self.on;
+        let rows: Vec<(i64, NaiveDate)> = per_chunk(self.ids.as_deref(), |chunk| {
+            let mut query = occupancies::table
+                .filter(occupancies::start_date.gt(since))
+                .filter(occupancies::start_date.le(on))
+                .select((occupancies::address_id, occupancies::start_date))
+                .into_boxed();
+            if let Some(chunk) = chunk {
+                query = query.filter(occupancies::address_id.eq_any(chunk));
+            }
+            query.load(conn)
+        })?;
+        for (address_id, day) in rows {
             if let Some(snapshot) = self.snapshot(address_id) {
                 snapshot.move_ins.push(day);
             }
@@ -231,22 +270,25 @@ impl Builder {
     /// The organisations letting, owning or managing each address today.
     fn add_landlords(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
-        let mut query = housing_provisions::table
-            .filter(housing_provisions::start_date.le(on))
-            .filter(
-                housing_provisions::end_date
-                    .is_null()
-                    .or(housing_provisions::end_date.ge(on)),
-            )
-            .select((
-                housing_provisions::address_id,
-                housing_provisions::organisation_id,
-            ))
-            .into_boxed();
-        if let Some(ids) = &self.ids {
-            query = query.filter(housing_provisions::address_id.eq_any(ids.clone()));
-        }
-        for (address_id, organisation_id) in query.load::<(i64, i64)>(conn)? {
+        let rows: Vec<(i64, i64)> = per_chunk(self.ids.as_deref(), |chunk| {
+            let mut query = housing_provisions::table
+                .filter(housing_provisions::start_date.le(on))
+                .filter(
+                    housing_provisions::end_date
+                        .is_null()
+                        .or(housing_provisions::end_date.ge(on)),
+                )
+                .select((
+                    housing_provisions::address_id,
+                    housing_provisions::organisation_id,
+                ))
+                .into_boxed();
+            if let Some(chunk) = chunk {
+                query = query.filter(housing_provisions::address_id.eq_any(chunk));
+            }
+            query.load(conn)
+        })?;
+        for (address_id, organisation_id) in rows {
             let Some(facts) = self.organisations.get(&organisation_id).cloned() else {
                 continue;
             };
@@ -262,28 +304,29 @@ impl Builder {
     /// The terms of the declarations in force.
     fn add_declarations(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
-        let mut query = declarations::table
-            .filter(declarations::status.ne(DeclarationStatus::Withdrawn))
-            .filter(declarations::start_date.le(on))
-            .filter(
-                declarations::end_date
-                    .is_null()
-                    .or(declarations::end_date.ge(on)),
-            )
-            .select((
-                declarations::id,
-                declarations::address_id,
-                declarations::landlord_id,
-                declarations::rent_deducted_from_wages,
-                declarations::separate_rental_contract,
-            ))
-            .into_boxed();
-        if let Some(ids) = &self.ids {
-            query = query.filter(declarations::address_id.eq_any(ids.clone()));
-        }
-        for (id, address_id, landlord_id, deducted, separate) in
-            query.load::<(i64, i64, i64, bool, bool)>(conn)?
-        {
+        let rows: Vec<(i64, i64, i64, bool, bool)> = per_chunk(self.ids.as_deref(), |chunk| {
+            let mut query = declarations::table
+                .filter(declarations::status.ne(DeclarationStatus::Withdrawn))
+                .filter(declarations::start_date.le(on))
+                .filter(
+                    declarations::end_date
+                        .is_null()
+                        .or(declarations::end_date.ge(on)),
+                )
+                .select((
+                    declarations::id,
+                    declarations::address_id,
+                    declarations::landlord_id,
+                    declarations::rent_deducted_from_wages,
+                    declarations::separate_rental_contract,
+                ))
+                .into_boxed();
+            if let Some(chunk) = chunk {
+                query = query.filter(declarations::address_id.eq_any(chunk));
+            }
+            query.load(conn)
+        })?;
+        for (id, address_id, landlord_id, deducted, separate) in rows {
             let Some(provider) = self.organisations.get(&landlord_id).cloned() else {
                 continue;
             };
@@ -302,23 +345,27 @@ impl Builder {
     /// The last inspection with a head count on or before the day, with
     /// the number of people declared there on the day of the visit.
     fn add_last_inspections(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
-        let mut query = inspections::table
-            .filter(inspections::visited_at.is_not_null())
-            .filter(inspections::persons_found.is_not_null())
-            .select((
-                inspections::address_id,
-                inspections::visited_at,
-                inspections::persons_found,
-            ))
-            .order((inspections::visited_at, inspections::id))
-            .into_boxed();
-        if let Some(ids) = &self.ids {
-            query = query.filter(inspections::address_id.eq_any(ids.clone()));
-        }
+        // Ordered by visit within each chunk of addresses: every address's
+        // visits are in one chunk, so the last one read is its last.
+        let rows: Vec<(i64, Option<NaiveDateTime>, Option<i32>)> =
+            per_chunk(self.ids.as_deref(), |chunk| {
+                let mut query = inspections::table
+                    .filter(inspections::visited_at.is_not_null())
+                    .filter(inspections::persons_found.is_not_null())
+                    .select((
+                        inspections::address_id,
+                        inspections::visited_at,
+                        inspections::persons_found,
+                    ))
+                    .order((inspections::visited_at, inspections::id))
+                    .into_boxed();
+                if let Some(chunk) = chunk {
+                    query = query.filter(inspections::address_id.eq_any(chunk));
+                }
+                query.load(conn)
+            })?;
         let mut last: HashMap<i64, (NaiveDate, u32)> = HashMap::new();
-        for (address_id, visited_at, found) in
-            query.load::<(i64, Option<NaiveDateTime>, Option<i32>)>(conn)?
-        {
+        for (address_id, visited_at, found) in rows {
             if let (Some(at), Some(found)) = (visited_at, found)
                 && at.date() <= self.on
             {

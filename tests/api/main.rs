@@ -8,6 +8,7 @@ mod addresses;
 mod audit;
 mod authentication;
 mod authorisation_matrix;
+mod contention;
 mod conventions;
 mod declarations;
 mod durability;

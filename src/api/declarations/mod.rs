@@ -61,7 +61,7 @@ pub async fn create_declaration(
     let submission = input::parse_submission(&caller, &body.0, "", Utc::now().date_naive())?;
     let actor = caller.actor(&context);
     let record = db
-        .run(move |conn| {
+        .write(move |conn| {
             filing::retrying_once_on_conflict(conn, |conn| {
                 let key = idempotency_key.0.as_deref();
                 let filed = filing::file_declaration(conn, &rules, &actor, &submission, key)?;
@@ -143,7 +143,7 @@ pub async fn update_declaration(
     let record = db
         .transaction(move |conn| {
             let visibility = &caller.visibility;
-            let corrections = (corrections, problems);
+            let corrections = (corrections.clone(), problems.clone());
             filing::correct_declaration(conn, &rules, &actor, visibility, id, corrections, today)
         })
         .await?;

@@ -171,6 +171,12 @@ impl DeclarationDraft {
     }
 }
 
+impl crate::db::TransactionError for FilingError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Database(error) if crate::db::TransactionError::is_transient(error))
+    }
+}
+
 /// The result of a filing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilingOutcome {
