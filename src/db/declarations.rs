@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::declarations;
 use crate::db::{DbConnection, Page, now};
-use crate::domain::DeclarationStatus;
+use crate::domain::{Bsn, DeclarationStatus};
 
 /// A stored declaration.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
@@ -43,6 +43,16 @@ pub struct Declaration {
     pub filed_at: chrono::NaiveDateTime,
     /// When it last changed.
     pub updated_at: chrono::NaiveDateTime,
+    /// The worker's BSN as declared.
+    pub worker_bsn: Option<Bsn>,
+    /// The worker's family name as declared.
+    pub worker_family_name: String,
+    /// The worker's given names as declared.
+    pub worker_given_names: String,
+    /// The worker's date of birth as declared.
+    pub worker_date_of_birth: NaiveDate,
+    /// The worker's nationality as declared; no rule reads it.
+    pub worker_nationality: Option<String>,
 }
 
 /// The fields a filing or an amendment sets.
@@ -69,6 +79,16 @@ pub struct DeclarationFields {
     pub separate_rental_contract: bool,
     /// Status after this change.
     pub status: DeclarationStatus,
+    /// The worker's BSN as declared.
+    pub worker_bsn: Option<Bsn>,
+    /// The worker's family name as declared.
+    pub worker_family_name: String,
+    /// The worker's given names as declared.
+    pub worker_given_names: String,
+    /// The worker's date of birth as declared.
+    pub worker_date_of_birth: NaiveDate,
+    /// The worker's nationality as declared.
+    pub worker_nationality: Option<String>,
 }
 
 /// Who filed, and under which retry key.

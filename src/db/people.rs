@@ -54,6 +54,34 @@ pub struct PersonFields {
     pub nationality: Option<String>,
 }
 
+/// Whether anything but declaration `declaration_id` names the person:
+/// another declaration, or an occupancy from another source.
+pub fn is_named_elsewhere(
+    conn: &mut DbConnection,
+    person_id: i64,
+    declaration_id: i64,
+) -> QueryResult<bool> {
+    use crate::db::schema::{declarations, occupancies};
+
+    let other_declaration = diesel::select(diesel::dsl::exists(
+        declarations::table
+            .filter(declarations::person_id.eq(person_id))
+            .filter(declarations::id.ne(declaration_id)),
+    ))
+    .get_result::<bool>(conn)?;
+    let other_occupancy = diesel::select(diesel::dsl::exists(
+        occupancies::table
+            .filter(occupancies::person_id.eq(person_id))
+            .filter(
+                occupancies::declaration_id
+                    .is_null()
+                    .or(occupancies::declaration_id.ne(declaration_id)),
+            ),
+    ))
+    .get_result::<bool>(conn)?;
+    Ok(other_declaration || other_occupancy)
+}
+
 /// The person with this id.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Person>> {
     people::table

@@ -84,6 +84,11 @@ diesel::table! {
         filed_by -> Text,
         filed_at -> Timestamp,
         updated_at -> Timestamp,
+        worker_bsn -> Nullable<Text>,
+        worker_family_name -> Text,
+        worker_given_names -> Text,
+        worker_date_of_birth -> Date,
+        worker_nationality -> Nullable<Text>,
     }
 }
 

@@ -24,6 +24,16 @@ fn file(app: &TestApp, token: &str, body: &Value) -> Value {
     reply.json()
 }
 
+/// A declaration as staff read it, with the person it was matched to.
+fn staff_view(app: &TestApp, filed: &Value) -> Value {
+    let reply = app.get(
+        &format!("/api/v1/declarations/{}", filed["id"]),
+        &app.token(Role::Staff),
+    );
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    reply.json()
+}
+
 fn count(app: &TestApp, table: &str) -> i64 {
     use diesel::RunQueryDsl as _;
     #[derive(diesel::QueryableByName)]
@@ -232,16 +242,19 @@ fn an_agency_never_sees_another_agencys_declarations() {
 fn the_same_worker_is_one_person_by_bsn_or_by_names_and_birth_date() {
     let app = app_with_addresses(3);
     let a = app.agency_token(AGENCY_A);
-    let first = file(&app, &a, &declaration_body(1, None));
+    // Which person a worker is matched to is the municipality's view.
+    let matched =
+        |app: &TestApp, token: &str, body: &Value| staff_view(app, &file(app, token, body));
+    let first = matched(&app, &a, &declaration_body(1, None));
     let mut again = declaration_body(2, None);
     again["worker"]["familyName"] = json!("Nowak-Kowalski");
-    let second = file(&app, &a, &again);
+    let second = matched(&app, &a, &again);
     assert_eq!(
         first["worker"]["personId"], second["worker"]["personId"],
         "same BSN"
     );
 
-    let without_bsn = file(
+    let without_bsn = matched(
         &app,
         &a,
         &json!({
@@ -251,7 +264,7 @@ fn the_same_worker_is_one_person_by_bsn_or_by_names_and_birth_date() {
     );
     let mut with_bsn = declaration_body(3, None);
     with_bsn["worker"] = worker("Popescu", Some("111222333"));
-    let later = file(&app, &a, &with_bsn);
+    let later = matched(&app, &a, &with_bsn);
     assert_eq!(
         without_bsn["worker"]["personId"], later["worker"]["personId"],
         "names and date of birth"
@@ -262,16 +275,29 @@ fn the_same_worker_is_one_person_by_bsn_or_by_names_and_birth_date() {
     // Declared again without the BSN: still the same person, BSN kept.
     let mut again_without = declaration_body(1, None);
     again_without["worker"] = worker("Popescu", None);
-    let again_without = file(&app, &a, &again_without);
+    let again_without = matched(&app, &a, &again_without);
     assert_eq!(
         again_without["worker"]["personId"],
         later["worker"]["personId"]
     );
-    assert_eq!(again_without["worker"]["bsnMasked"], "******333");
+    assert_eq!(
+        again_without["worker"]["bsnMasked"],
+        Value::Null,
+        "the declaration is the worker as declared, without a BSN"
+    );
+    let person = app.get(
+        &format!("/api/v1/people/{}", later["worker"]["personId"]),
+        &app.token(Role::Staff),
+    );
+    assert_eq!(
+        person.json()["bsnMasked"],
+        "******333",
+        "the person keeps the BSN"
+    );
     // Same names and birth date but another BSN: another person.
     let mut namesake = declaration_body(2, None);
     namesake["worker"] = worker("Popescu", Some("999999990"));
-    let namesake = file(&app, &a, &namesake);
+    let namesake = matched(&app, &a, &namesake);
     assert!(namesake["worker"]["personId"].is_i64(), "{namesake}");
     assert!(later["worker"]["personId"].is_i64(), "{later}");
     assert_ne!(namesake["worker"]["personId"], later["worker"]["personId"]);

@@ -5,6 +5,7 @@
 #![allow(missing_docs, reason = "test functions are named as sentences")]
 
 mod addresses;
+mod agency_isolation;
 mod audit;
 mod authentication;
 mod authorisation_matrix;

@@ -6,7 +6,8 @@ use woonregister::auth::Role;
 
 use crate::support::{TestApp, address_body, declaration_body};
 
-/// Registers house number 1 and files one declaration for it as an agency.
+/// Registers house number 1, files one declaration for it as an agency
+/// and reads it back as staff, who see the person it was matched to.
 fn file_one(app: &TestApp) -> serde_json::Value {
     app.create_address(&address_body(1));
     let reply = app.post(
@@ -15,7 +16,12 @@ fn file_one(app: &TestApp) -> serde_json::Value {
         &declaration_body(1, None),
     );
     assert_eq!(reply.status, Status::Created, "{}", reply.body);
-    reply.json()
+    let read = app.get(
+        &format!("/api/v1/declarations/{}", reply.json()["id"]),
+        &app.token(Role::Staff),
+    );
+    assert_eq!(read.status, Status::Ok, "{}", read.body);
+    read.json()
 }
 
 #[test]

@@ -60,6 +60,7 @@ pub async fn create_declaration(
     let rules = config.rules.clone();
     let submission = input::parse_submission(&caller, &body.0, "", Utc::now().date_naive())?;
     let actor = caller.actor(&context);
+    let visibility = caller.visibility.clone();
     let record = db
         .write(move |conn| {
             filing::retrying_once_on_conflict(conn, |conn| {
@@ -70,7 +71,7 @@ pub async fn create_declaration(
         })
         .await?;
     let path = format!("/declarations/{}", record.declaration.id);
-    Ok(Created::new(location(&path)).body(Json(DeclarationView::from(&record))))
+    Ok(Created::new(location(&path)).body(Json(DeclarationView::of(&record, &visibility))))
 }
 
 /// Lists declarations: an agency its own, staff and admins all.
@@ -88,12 +89,16 @@ pub async fn list_declarations(
 ) -> Result<Json<ListBody<DeclarationView>>, ApiError> {
     let (query, page) = query.parse()?;
     let actor = caller.actor(&context);
+    let visibility = caller.visibility.clone();
     let (records, total) = db
         .transaction(move |conn| {
             filing::list_declarations(conn, &actor, &caller.visibility, &query, page)
         })
         .await?;
-    let views: Vec<DeclarationView> = records.iter().map(DeclarationView::from).collect();
+    let views: Vec<DeclarationView> = records
+        .iter()
+        .map(|record| DeclarationView::of(record, &visibility))
+        .collect();
     Ok(Json(ListBody::new(views, page, total)))
 }
 
@@ -111,10 +116,11 @@ pub async fn get_declaration(
     id: i64,
 ) -> Result<Json<DeclarationView>, ApiError> {
     let actor = caller.actor(&context);
+    let visibility = caller.visibility.clone();
     let record = db
         .transaction(move |conn| filing::read_declaration(conn, &actor, &caller.visibility, id))
         .await?;
-    Ok(Json(DeclarationView::from(&record)))
+    Ok(Json(DeclarationView::of(&record, &visibility)))
 }
 
 /// Amends or ends a declaration (set `endDate` to end it).
@@ -124,7 +130,7 @@ pub async fn get_declaration(
     request_body = DeclarationChanges,
     responses(
         (status = 200, description = "The amended or ended declaration", body = DeclarationView),
-        (status = 409, description = "Withdrawn, or the BSN belongs to someone else", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The declaration was withdrawn", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/declarations/<id>", data = "<body>")]
@@ -139,6 +145,7 @@ pub async fn update_declaration(
     let rules = config.rules.clone();
     let (corrections, problems) = read_partially(&body.0, read_corrections);
     let actor = caller.actor(&context);
+    let visibility = caller.visibility.clone();
     let today = Utc::now().date_naive();
     let record = db
         .transaction(move |conn| {
@@ -147,7 +154,7 @@ pub async fn update_declaration(
             filing::correct_declaration(conn, &rules, &actor, visibility, id, corrections, today)
         })
         .await?;
-    Ok(Json(DeclarationView::from(&record)))
+    Ok(Json(DeclarationView::of(&record, &visibility)))
 }
 
 /// Withdraws a declaration filed in error; its occupancy no longer counts.
@@ -174,8 +181,11 @@ pub async fn withdraw_declaration(
 }
 
 /// Files up to 1000 declarations: valid ones are stored, invalid ones are
-/// reported with every problem, none half-stored. One e-mail receipt per
-/// batch. With `Idempotency-Key`, a retried batch files nothing twice.
+/// reported with every problem, none half-stored. The batch is filed in
+/// parts of [`filing::BATCH_PART`], each its own transaction, so single
+/// filings are answered in between; should a part fail, the parts before
+/// it stay filed, and a retry with the same `Idempotency-Key` files only
+/// the rest. One e-mail receipt per agency per batch.
 #[utoipa::path(
     post, path = "/declaration-batches", tag = "declarations", operation_id = "createDeclarationBatch",
     request_body = DeclarationBatchInput,
@@ -195,13 +205,23 @@ pub async fn create_declaration_batch(
     db: Db,
     body: JsonObject,
 ) -> Result<Json<BatchResults>, ApiError> {
-    let rules = config.rules.clone();
     let items = input::parse_batch(&caller, &body.0, Utc::now().date_naive())?;
     let actor = caller.actor(&context);
-    let filed = db
-        .transaction(move |conn| {
-            filing::file_batch(conn, &rules, &actor, &items, idempotency_key.0.as_deref())
-        })
+    let mut results = Vec::with_capacity(items.len());
+    let mut filed = Vec::new();
+    for (part, items) in items.chunks(filing::BATCH_PART).enumerate() {
+        let (rules, actor, key) = (config.rules.clone(), actor.clone(), idempotency_key.clone());
+        let items = items.to_vec();
+        let done = db
+            .transaction(move |conn| {
+                let first = part * filing::BATCH_PART;
+                filing::file_batch_part(conn, &rules, &actor, first, &items, key.0.as_deref())
+            })
+            .await?;
+        results.extend(done.results);
+        filed.extend(done.filed);
+    }
+    db.transaction(move |conn| filing::queue_batch_receipts(conn, &filed))
         .await?;
-    Ok(Json(BatchResults::of(&filed, |d| d.id)))
+    Ok(Json(BatchResults::of(&results, |d| d.id)))
 }

@@ -4,15 +4,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::Bsn;
 use crate::error::{ApiError, Problem};
-use crate::registry::filing::DeclarationRecord;
+use crate::registry::filing::{DeclarationRecord, Visibility};
 
 /// The worker of a stored declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkerView {
-    /// The person's id; people are named by id, never by BSN.
-    pub person_id: i64,
+    /// The registry's person this worker was matched to (staff and admins
+    /// only: an agency's declaration is its own statement). People are
+    /// named by id, never by BSN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<i64>,
     /// The last three digits of the BSN, the rest masked.
     #[schema(example = "******782")]
     pub bsn_masked: Option<String>,
@@ -78,8 +82,11 @@ pub struct DeclarationView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<&DeclarationRecord> for DeclarationView {
-    fn from(record: &DeclarationRecord) -> Self {
+impl DeclarationView {
+    /// The view of a declaration for a caller with this visibility: the
+    /// worker exactly as declared, and for the municipality also the
+    /// person the registry matched them to.
+    pub fn of(record: &DeclarationRecord, visibility: &Visibility) -> Self {
         let DeclarationRecord {
             declaration: d,
             person,
@@ -87,17 +94,21 @@ impl From<&DeclarationRecord> for DeclarationView {
             agency,
             landlord,
         } = record;
+        let person_id = match visibility {
+            Visibility::OwnAgency(_) => None,
+            Visibility::Municipality => Some(person.id),
+        };
         Self {
             id: d.id,
             status: d.status.to_string(),
             agency_kvk_number: agency.kvk_number.clone(),
             worker: WorkerView {
-                person_id: person.id,
-                bsn_masked: person.masked_bsn(),
-                family_name: person.family_name.clone(),
-                given_names: person.given_names.clone(),
-                date_of_birth: person.date_of_birth,
-                nationality: person.nationality.clone(),
+                person_id,
+                bsn_masked: d.worker_bsn.as_ref().map(Bsn::masked),
+                family_name: d.worker_family_name.clone(),
+                given_names: d.worker_given_names.clone(),
+                date_of_birth: d.worker_date_of_birth,
+                nationality: d.worker_nationality.clone(),
             },
             address: DeclaredAddressView {
                 address_id: address.id,

@@ -94,9 +94,6 @@ pub enum FilingError {
     /// The address is not in the registry.
     #[error("the address is not registered")]
     UnknownAddress,
-    /// The corrected BSN belongs to another person.
-    #[error("the BSN belongs to another person")]
-    BsnTaken,
     /// Storage failed.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
@@ -114,9 +111,6 @@ impl FilingError {
                 },
                 "is not a registered address; look it up with GET /api/v1/addresses",
             )]),
-            Self::BsnTaken => {
-                ApiError::conflict("The corrected BSN belongs to another person in the registry.")
-            }
             Self::Database(e) => ApiError::from(e),
         }
     }
@@ -132,16 +126,16 @@ impl DeclarationDraft {
                 record.declaration.id
             ))
         };
-        let (person, address, d) = (&record.person, &record.address, &record.declaration);
+        let (address, d) = (&record.address, &record.declaration);
         let house_number = HouseNumber::parse(i64::from(address.house_number))
             .map_err(|e| stored("house number", e))?;
         Ok(Self {
             worker: Worker {
-                bsn: person.bsn.clone(),
-                family_name: person.family_name.clone(),
-                given_names: person.given_names.clone(),
-                date_of_birth: person.date_of_birth,
-                nationality: person.nationality.clone(),
+                bsn: d.worker_bsn.clone(),
+                family_name: d.worker_family_name.clone(),
+                given_names: d.worker_given_names.clone(),
+                date_of_birth: d.worker_date_of_birth,
+                nationality: d.worker_nationality.clone(),
             },
             address: AddressRef {
                 postcode: Postcode::parse(&address.postcode).map_err(|e| stored("postcode", e))?,
@@ -325,6 +319,11 @@ fn fields(
         rent_deducted_from_wages: draft.rent_deducted_from_wages,
         separate_rental_contract: draft.separate_rental_contract,
         status,
+        worker_bsn: draft.worker.bsn.clone(),
+        worker_family_name: draft.worker.family_name.clone(),
+        worker_given_names: draft.worker.given_names.clone(),
+        worker_date_of_birth: draft.worker.date_of_birth,
+        worker_nationality: draft.worker.nationality.clone(),
     }
 }
 
@@ -361,6 +360,31 @@ fn provision(
     }
 }
 
+/// The person a corrected worker is, by the registry's rules: the person
+/// linked so far, corrected in place, when nothing else names them (and
+/// the corrected BSN is nobody else's); otherwise the person the
+/// corrected identity matches, found or new. A person that another agency
+/// or the BRP also names is never changed by one agency's correction.
+fn person_for_correction(
+    conn: &mut DbConnection,
+    stored: &Declaration,
+    worker: &PersonFields,
+) -> QueryResult<i64> {
+    let is_only_this_declarations = !people::is_named_elsewhere(conn, stored.person_id, stored.id)?;
+    let bsn_holder = match &worker.bsn {
+        Some(bsn) => people::find_by_bsn(conn, bsn)?,
+        None => None,
+    };
+    match bsn_holder {
+        Some(holder) if holder.id != stored.person_id => Ok(holder.id),
+        _ if is_only_this_declarations => {
+            people::update(conn, stored.person_id, worker)?;
+            Ok(stored.person_id)
+        }
+        _ => Ok(people::find_or_insert(conn, worker)?.id),
+    }
+}
+
 /// Replaces a declaration with a corrected draft: the declaration, the
 /// worker's details, and the linked employment, occupancy and provision.
 /// Setting or changing the end date ends it; anything else amends it.
@@ -371,14 +395,7 @@ pub(super) fn amend(
 ) -> Result<Declaration, FilingError> {
     let address = resolve_address(conn, draft)?;
     let landlord = landlord(conn, &draft.landlord_kvk_number)?;
-    let worker = person_fields(&draft.worker);
-    if let Some(bsn) = &worker.bsn
-        && let Some(other) = people::find_by_bsn(conn, bsn)?
-        && other.id != stored.person_id
-    {
-        return Err(FilingError::BsnTaken);
-    }
-    people::update(conn, stored.person_id, &worker)?;
+    let person_id = person_for_correction(conn, stored, &person_fields(&draft.worker))?;
     let status = if draft.end_date.is_some() && draft.end_date != stored.end_date {
         DeclarationStatus::Ended
     } else {
@@ -387,19 +404,19 @@ pub(super) fn amend(
     let declaration = declarations::update(
         conn,
         stored.id,
-        &fields(draft, stored.person_id, address.id, landlord.id, status),
+        &fields(draft, person_id, address.id, landlord.id, status),
     )?;
     employments::update_for_declaration(
         conn,
         stored.id,
-        stored.person_id,
+        person_id,
         draft.start_date,
         draft.end_date,
     )?;
     occupancies::update_for_declaration(
         conn,
         stored.id,
-        &occupancy(draft, stored.person_id, address.id, stored.id),
+        &occupancy(draft, person_id, address.id, stored.id),
     )?;
     housing_provisions::update_for_declaration(
         conn,

@@ -164,20 +164,48 @@ fn file_one(
     Ok((outcome, agency))
 }
 
-/// Files the valid items of a batch in the caller's transaction; invalid
-/// items keep their problem. Each item is all or nothing; a database
-/// fault aborts the whole batch. One receipt per agency for the batch.
-/// With a retry key, item `i` is filed under `key#i`.
-pub fn file_batch(
+/// How many items of a batch one transaction files: small enough that a
+/// batch never holds the write lock for long, so single filings are
+/// answered between its parts.
+pub const BATCH_PART: usize = 100;
+
+/// A declaration a batch filed now (not a replay), for its receipt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchFiling {
+    /// The filing agency.
+    pub agency: Organisation,
+    /// The declaration.
+    pub declaration: Declaration,
+    /// Its address.
+    pub address: Address,
+}
+
+/// What filing part of a batch gave: per item the declaration or its
+/// problem, and the new filings to acknowledge.
+#[derive(Debug, Clone, Default)]
+pub struct BatchPart {
+    /// One result per item, in order.
+    pub results: Vec<Result<Declaration, ApiError>>,
+    /// The declarations filed now.
+    pub filed: Vec<BatchFiling>,
+}
+
+/// Files the valid items of part of a batch in the caller's transaction
+/// and re-evaluates their addresses; invalid items keep their problem.
+/// Each item is all or nothing; a database fault aborts the part. Item `i`
+/// of the batch is `items[i - first_index]`; with a retry key it is filed
+/// under `key#i`, so a retried batch files nothing twice.
+pub fn file_batch_part(
     conn: &mut DbConnection,
     rules: &RuleSet,
     actor: &Actor,
+    first_index: usize,
     items: &[Result<Submission, ApiError>],
     idempotency_key: Option<&str>,
-) -> Result<Vec<Result<Declaration, ApiError>>, ApiError> {
-    let mut results = Vec::with_capacity(items.len());
-    let mut receipts: HashMap<i64, (Organisation, Vec<(Declaration, Address)>)> = HashMap::new();
-    for (index, item) in items.iter().enumerate() {
+) -> Result<BatchPart, ApiError> {
+    let mut part = BatchPart::default();
+    for (offset, item) in items.iter().enumerate() {
+        let index = first_index + offset;
         let prefix = format!("declarations[{index}]");
         let key = idempotency_key.map(|k| format!("{k}#{index}"));
         let filed = match item {
@@ -187,27 +215,41 @@ pub fn file_batch(
         match filed {
             Ok((outcome, agency)) => {
                 if let FilingOutcome::Filed(declaration, address) = &outcome {
-                    receipts
-                        .entry(agency.id)
-                        .or_insert_with(|| (agency.clone(), Vec::new()))
-                        .1
-                        .push((declaration.clone(), (**address).clone()));
+                    part.filed.push(BatchFiling {
+                        agency,
+                        declaration: declaration.clone(),
+                        address: (**address).clone(),
+                    });
                 }
-                results.push(Ok(outcome.declaration().clone()));
+                part.results.push(Ok(outcome.declaration().clone()));
             }
             Err(fault @ ApiError::Internal(_)) => return Err(fault),
-            Err(problem) => results.push(Err(problem)),
+            Err(problem) => part.results.push(Err(problem)),
         }
     }
-    let touched: Vec<i64> = receipts
-        .values()
-        .flat_map(|(_, filed)| filed.iter().map(|(_, address)| address.id))
-        .collect();
+    let touched: Vec<i64> = part.filed.iter().map(|f| f.address.id).collect();
     evaluation::reevaluate_addresses(conn, rules, &touched)?;
-    for (agency, filed) in receipts.values() {
-        queue_receipt(conn, agency, filed)?;
+    Ok(part)
+}
+
+/// Queues one receipt per agency for the declarations a batch filed.
+pub fn queue_batch_receipts(
+    conn: &mut DbConnection,
+    filed: &[BatchFiling],
+) -> Result<(), ApiError> {
+    let mut agencies: Vec<i64> = filed.iter().map(|f| f.agency.id).collect();
+    agencies.sort_unstable();
+    agencies.dedup();
+    for agency_id in agencies {
+        let of_agency: Vec<&BatchFiling> =
+            filed.iter().filter(|f| f.agency.id == agency_id).collect();
+        let declarations: Vec<(Declaration, Address)> = of_agency
+            .iter()
+            .map(|f| (f.declaration.clone(), f.address.clone()))
+            .collect();
+        queue_receipt(conn, &of_agency[0].agency, &declarations)?;
     }
-    Ok(results)
+    Ok(())
 }
 
 /// Reads one declaration the caller may see, and records the read.

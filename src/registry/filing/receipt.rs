@@ -9,8 +9,9 @@ use crate::db::declarations::Declaration;
 use crate::db::organisations::Organisation;
 
 /// Queues the receipt for accepted filings to the agency's contact
-/// address, one message for all of them. It names declarations, addresses
-/// and person ids, never a BSN.
+/// address, one message for all of them. It names declarations and
+/// addresses, never a person: which person the registry matched a worker
+/// to is not the agency's to see.
 pub fn queue_receipt(
     conn: &mut DbConnection,
     agency: &Organisation,
@@ -44,9 +45,8 @@ pub fn queue_receipt(
         };
         let _ = writeln!(
             body,
-            "declaration {}: person {}, {} {}{letter}{addition}, from {}, filed {} UTC",
+            "declaration {}: {} {}{letter}{addition}, from {}, filed {} UTC",
             declaration.id,
-            declaration.person_id,
             address.postcode,
             address.house_number,
             declaration.start_date,
