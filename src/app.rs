@@ -143,6 +143,8 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(keys)
         .mount(BASE_PATH, api::routes())
         .mount("/", api::docs::ui_routes())
+        .mount("/", api::docs::landing_routes())
+        .mount(BASE_PATH, api::docs::landing_routes())
         .register("/", catchers![problem_catcher])
         .attach(ApiVersionHeader))
 }

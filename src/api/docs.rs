@@ -3,8 +3,9 @@
 //! not repeat it: the `API-Version` header on success, the problem+json
 //! error responses that each operation can give, and the bearer security.
 
+use rocket::response::Redirect;
 use rocket::route::{Handler, Outcome};
-use rocket::{Data, Request, Route};
+use rocket::{Data, Request, Route, get};
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -169,6 +170,17 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
 
 /// The Swagger UI at `/api/v1/docs`, which also serves the document at
 /// `/api/v1/openapi.json`; mounted at the root. Its assets are built in, so
+/// Where `/` and `/api/v1` lead: the API's documentation.
+#[get("/")]
+pub fn landing() -> Redirect {
+    Redirect::to(format!("{BASE_PATH}/docs/"))
+}
+
+/// The landing route, mounted at `/` and at [`BASE_PATH`].
+pub fn landing_routes() -> Vec<Route> {
+    rocket::routes![landing]
+}
+
 /// it works offline.
 pub fn ui_routes() -> Vec<Route> {
     let routes: Vec<Route> = SwaggerUi::new(format!("{BASE_PATH}/docs/<_..>"))

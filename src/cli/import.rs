@@ -45,6 +45,9 @@ pub enum ImportError {
     /// The file is not readable CSV.
     #[error("the file is not readable CSV: {0}")]
     Csv(#[from] csv::Error),
+    /// The file is not CSV at all.
+    #[error(transparent)]
+    NotCsv(#[from] crate::registry::csv::CsvFileError),
     /// Storing failed; the transaction was rolled back.
     #[error("storing failed, nothing was imported: {0}")]
     Database(#[from] diesel::result::Error),
@@ -87,7 +90,9 @@ pub fn import_addresses(
     reader: impl Read,
     progress: &ProgressBar,
 ) -> Result<ImportReport, ImportError> {
-    let rows = read_rows(reader, index)?;
+    let (mut csv, separator) = crate::registry::csv::open(reader)?;
+    progress.println(format!("reading a {separator}-separated file"));
+    let rows = read_rows(&mut csv, index)?;
     progress.set_length(rows.len() as u64);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} addresses ({eta} left)")
@@ -101,12 +106,9 @@ pub fn import_addresses(
 
 /// Parses and checks every row; all bad rows are reported together.
 fn read_rows(
-    reader: impl Read,
+    csv: &mut csv::Reader<impl Read>,
     index: &NeighbourhoodIndex,
 ) -> Result<Vec<AddressFields>, ImportError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
     let headers = csv.headers()?.clone();
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -205,7 +207,13 @@ fn text(cell: &str) -> Result<String, String> {
     }
 }
 
+/// A number, with a decimal point or (as Dutch Excel writes) a comma.
 fn number(cell: &str) -> Result<f64, String> {
+    let cell = if cell.contains('.') {
+        cell.to_owned()
+    } else {
+        cell.replacen(',', ".", 1)
+    };
     cell.parse::<f64>()
         .ok()
         .filter(|n| n.is_finite())

@@ -67,10 +67,7 @@ pub fn run() -> ExitCode {
         Command::Token { action } => token::run(&figment, action),
         Command::Audit { action } => audit::run(&figment, action),
         Command::Signals { action } => signals::run(&figment, action),
-        Command::Openapi => {
-            println!("{:#}", crate::api::docs::openapi_json());
-            Ok(())
-        }
+        Command::Openapi => print_openapi(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -81,10 +78,44 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Prints the OpenAPI document; a reader that stops early (`| head`)
+/// is not an error.
+fn print_openapi() -> Result<(), String> {
+    use std::io::Write as _;
+
+    let document = format!("{:#}", crate::api::docs::openapi_json());
+    match writeln!(std::io::stdout().lock(), "{document}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
+}
+
+/// How to run this same program again, for hints that work as written.
+fn this_program() -> String {
+    let exe = std::env::current_exe().ok();
+    let relative = exe.as_deref().and_then(|path| {
+        let here = std::env::current_dir().ok()?;
+        path.strip_prefix(here)
+            .ok()
+            .map(std::path::Path::to_path_buf)
+    });
+    match (relative, exe) {
+        (Some(relative), _) => format!("./{}", relative.display()),
+        (None, Some(exe)) => exe.display().to_string(),
+        (None, None) => "woonregister".to_owned(),
+    }
+}
+
 fn serve(figment: rocket::figment::Figment) -> Result<(), String> {
+    let address: String = figment
+        .extract_inner("address")
+        .unwrap_or_else(|_| "127.0.0.1".to_owned());
+    let port: u16 = figment.extract_inner("port").unwrap_or(8000);
     let rocket = crate::app::rocket(figment).map_err(|e| e.to_string())?;
+    println!("woonregister: open http://{address}:{port}/ (the API is under /api/v1)");
     println!(
-        "woonregister: to get an admin token run `woonregister token issue --role admin --subject <your-name>`"
+        "woonregister: for an admin token run `{} token issue --role admin --subject admin`",
+        this_program()
     );
     rocket::execute(rocket.launch())
         .map(drop)

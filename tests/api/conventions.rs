@@ -171,3 +171,54 @@ fn the_data_directory_is_private_to_the_service_account() {
         .mode();
     assert_eq!(mode & 0o777, 0o700);
 }
+
+#[test]
+fn the_root_and_the_api_base_lead_to_the_documentation() {
+    let app = TestApp::new();
+    for start in ["/", "/api/v1"] {
+        let reply = app.send("GET", start, None, None);
+        assert_eq!(reply.status, Status::SeeOther, "{start}");
+        let location = reply
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("Location"))
+            .map_or_else(
+                || panic!("{start} gives no Location"),
+                |(_, value)| value.clone(),
+            );
+        assert_eq!(location, "/api/v1/docs/");
+        let docs = app.send("GET", &location, None, None);
+        assert_eq!(docs.status, Status::Ok, "{location}");
+        assert!(
+            docs.body.contains("swagger"),
+            "{location} is not the Swagger UI"
+        );
+    }
+}
+
+#[test]
+fn printing_the_openapi_document_into_a_reader_that_stops_early_is_quiet() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_woonregister"))
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run woonregister openapi");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first_line)
+        .expect("read the first line");
+    // The reader is gone now, as after `| head -1`.
+    let output = child.wait_with_output().expect("wait for woonregister");
+
+    assert_eq!(first_line.trim(), "{");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -146,7 +146,7 @@ fn bad_rows_are_reported_by_line_and_nothing_is_stored() {
 #[test]
 fn a_file_that_is_not_csv_of_addresses_stores_nothing() {
     let app = TestApp::new();
-    let Err(ImportError::Rows(errors)) = run(&app, "postcode\n3131AB\n") else {
+    let Err(ImportError::Rows(errors)) = run(&app, "postcode,street\n3131AB,Markt\n") else {
         panic!("the import should fail");
     };
     assert_eq!(errors[0].line, 2);
@@ -199,4 +199,36 @@ fn importing_a_changed_floor_area_reevaluates_the_addresses_signals() {
 
     assert_eq!(report.updated, 1);
     assert!(!open_rules_at(&app, id).contains(&"overcrowding-floor-area".to_owned()));
+}
+
+#[test]
+fn a_dutch_excel_file_with_semicolons_a_bom_and_decimal_commas_imports_alike() {
+    let app = TestApp::new();
+    let excel = format!(
+        "\u{feff}{}",
+        csv_of(3)
+            .replace(',', ";")
+            .replace("51.9", "51,9")
+            .replace("4.3", "4,3")
+    );
+
+    let report = run(&app, &excel).unwrap();
+
+    assert_eq!(report.inserted, 3);
+    assert_eq!(
+        run(&app, &csv_of(3)).unwrap().unchanged,
+        3,
+        "the same addresses as the comma-separated file"
+    );
+}
+
+#[test]
+fn a_file_with_neither_separator_is_refused_with_one_message() {
+    let app = TestApp::new();
+    let tabbed = csv_of(3).replace(',', "\t");
+
+    let error = run(&app, &tabbed).unwrap_err();
+
+    assert!(matches!(error, ImportError::NotCsv(_)), "{error}");
+    assert!(error.to_string().contains("neither `,` nor `;`"), "{error}");
 }

@@ -30,12 +30,7 @@ pub fn queue_receipt(
     } else {
         format!("Ontvangstbevestiging {} huisvestingsmeldingen", filed.len())
     };
-    let mut body = format!(
-        "woonregister received {} housing declaration(s) from {} (KvK {}).\n\n",
-        filed.len(),
-        agency.name,
-        agency.kvk_number
-    );
+    let mut lines = String::new();
     for (declaration, address) in filed {
         let letter = &address.house_letter;
         let addition = if address.house_number_addition.is_empty() {
@@ -44,8 +39,8 @@ pub fn queue_receipt(
             format!("-{}", address.house_number_addition)
         };
         let _ = writeln!(
-            body,
-            "declaration {}: {} {}{letter}{addition}, from {}, filed {} UTC",
+            lines,
+            "  {}: {} {}{letter}{addition}, {}, {} UTC",
             declaration.id,
             address.postcode,
             address.house_number,
@@ -53,5 +48,14 @@ pub fn queue_receipt(
             declaration.filed_at.format("%Y-%m-%d %H:%M:%S"),
         );
     }
+    let (count, name, kvk) = (filed.len(), &agency.name, &agency.kvk_number);
+    let body = format!(
+        "woonregister heeft {count} huisvestingsmelding(en) ontvangen van {name} (KvK {kvk}).\n\
+         Per melding: nummer, adres, ingangsdatum en tijdstip van indienen.\n\n\
+         {lines}\n\
+         --\n\
+         English: woonregister received {count} housing declaration(s) from {name} (KvK {kvk}).\n\
+         Per declaration: number, address, start date and time filed, as listed above.\n"
+    );
     crate::mail::enqueue(conn, recipient, &subject, &body).map(drop)
 }
