@@ -151,8 +151,11 @@ pub type DbPool = r2d2::Pool<DbManager>;
 
 /// Opens a pool of at most `size` connections.
 pub fn open_pool(url: &str, size: u32) -> Result<DbPool, r2d2::PoolError> {
+    // One connection up front (the migrations need it); the rest are opened
+    // when asked for, so that start-up does not wait for all of them.
     r2d2::Pool::builder()
         .max_size(size)
+        .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(30))
         .build(DbManager {
             url: url.to_owned(),

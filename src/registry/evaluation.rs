@@ -25,7 +25,8 @@ pub struct EvaluationReport {
     pub signals_refreshed: usize,
     /// Signals that no longer hold.
     pub signals_closed: usize,
-    /// Open signals afterwards, all addresses.
+    /// Open signals afterwards, all addresses; counted by a full
+    /// evaluation only, so that a filing does not count the whole city.
     pub signals_open: i64,
     /// How long it took.
     pub duration: Duration,
@@ -114,7 +115,9 @@ pub fn reevaluate(
     let mut new: Vec<NewSignal> = found.into_values().collect();
     new.sort_by_key(|s| (s.address_id, s.rule.as_str()));
     report.signals_opened = signals::insert_many(conn, &new)?;
-    report.signals_open = signals::count_open(conn)?;
+    if matches!(scope, Scope::All) {
+        report.signals_open = signals::count_open(conn)?;
+    }
     report.duration = started.elapsed();
     Ok(report)
 }
