@@ -25,8 +25,8 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::geo::NeighbourhoodIndex;
 use crate::registry::addresses::{
-    self as registry, AddressDraft, LandlordLink, MAX_NAME_CHARS, bedrooms, floor_area,
-    position_problem,
+    self as registry, AddressDraft, AddressParts, LandlordLink, MAX_NAME_CHARS, bedrooms,
+    floor_area,
 };
 
 /// Routes of this module.
@@ -86,42 +86,29 @@ pub struct AddressInput {
 
 /// Reads an address body, reporting every problem at once.
 pub fn read_address(f: &mut Fields<'_>) -> Option<AddressDraft> {
-    let bag_id = f.optional("bagId", value::parsed(BagId::parse));
-    let postcode = f.required("postcode", value::parsed(Postcode::parse));
-    let house_number = f.required("houseNumber", |v| {
-        HouseNumber::parse(value::integer(v)?).map_err(|e| e.to_string())
-    });
-    let house_letter = f.optional("houseLetter", value::parsed(HouseLetter::parse));
-    let house_number_addition = f.optional(
-        "houseNumberAddition",
-        value::parsed(HouseNumberAddition::parse),
-    );
-    let street = f.required("street", value::text(MAX_NAME_CHARS));
-    let city = f.required("city", value::text(MAX_NAME_CHARS));
-    let usage_purpose = f.required("usagePurpose", value::parsed(UsagePurpose::parse));
-    let floor_area_m2 = f.required("floorAreaM2", |v| floor_area(value::number(v)?));
-    let bedrooms = f.optional("bedrooms", |v| bedrooms(value::integer(v)?));
-    let latitude = f.required("latitude", value::number);
-    let longitude = f.required("longitude", value::number);
-    if let (Some(lat), Some(lon)) = (latitude, longitude)
-        && let Some(problem) = position_problem(lat, lon)
-    {
+    let parts = AddressParts {
+        bag_id: f.optional("bagId", value::parsed(BagId::parse)),
+        postcode: f.required("postcode", value::parsed(Postcode::parse)),
+        house_number: f.required("houseNumber", |v| {
+            HouseNumber::parse(value::integer(v)?).map_err(|e| e.to_string())
+        }),
+        house_letter: f.optional("houseLetter", value::parsed(HouseLetter::parse)),
+        house_number_addition: f.optional(
+            "houseNumberAddition",
+            value::parsed(HouseNumberAddition::parse),
+        ),
+        street: f.required("street", value::text(MAX_NAME_CHARS)),
+        city: f.required("city", value::text(MAX_NAME_CHARS)),
+        usage_purpose: f.required("usagePurpose", value::parsed(UsagePurpose::parse)),
+        floor_area_m2: f.required("floorAreaM2", |v| floor_area(value::number(v)?)),
+        bedrooms: f.optional("bedrooms", |v| bedrooms(value::integer(v)?)),
+        latitude: f.required("latitude", value::number),
+        longitude: f.required("longitude", value::number),
+    };
+    if let Some(problem) = parts.position_problem() {
         f.reject(&problem.name, problem.reason);
     }
-    Some(AddressDraft {
-        bag_id,
-        postcode: postcode?,
-        house_number: house_number?,
-        house_letter,
-        house_number_addition,
-        street: street?,
-        city: city?,
-        usage_purpose: usage_purpose?,
-        floor_area_m2: floor_area_m2?,
-        bedrooms,
-        latitude: latitude?,
-        longitude: longitude?,
-    })
+    parts.complete()
 }
 
 /// The client-settable fields of a stored address, as JSON, so that a

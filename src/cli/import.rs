@@ -19,8 +19,8 @@ use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postco
 use crate::error::InvalidParam;
 use crate::geo::NeighbourhoodIndex;
 use crate::registry::addresses::{
-    self as registry, AddressDraft, ImportReport, MAX_NAME_CHARS, RowError, bedrooms, floor_area,
-    position_problem,
+    self as registry, AddressDraft, AddressParts, ImportReport, MAX_NAME_CHARS, RowError, bedrooms,
+    floor_area,
 };
 
 /// Import subcommands.
@@ -237,42 +237,24 @@ fn read_row(
     record: &csv::StringRecord,
 ) -> Result<AddressDraft, Vec<InvalidParam>> {
     let mut row = Row::new(headers, record);
-    let bag_id = row.optional("bagId", domain(BagId::parse));
-    let postcode = row.required("postcode", domain(Postcode::parse));
-    let house_number = row.required("houseNumber", domain(HouseNumber::parse_str));
-    let house_letter = row.optional("houseLetter", domain(HouseLetter::parse));
-    let house_number_addition =
-        row.optional("houseNumberAddition", domain(HouseNumberAddition::parse));
-    let street = row.required("street", text);
-    let city = row.required("city", text);
-    let usage_purpose = row.required("usagePurpose", domain(UsagePurpose::parse));
-    let floor_area_m2 = row.required("floorAreaM2", |c| floor_area(number(c)?));
-    let bedrooms = row.optional("bedrooms", |c| bedrooms(integer(c)?));
-    let latitude = row.required("latitude", number);
-    let longitude = row.required("longitude", number);
-    if let (Some(lat), Some(lon)) = (latitude, longitude)
-        && let Some(problem) = position_problem(lat, lon)
-    {
-        row.problems.push(problem);
-    }
+    let parts = AddressParts {
+        bag_id: row.optional("bagId", domain(BagId::parse)),
+        postcode: row.required("postcode", domain(Postcode::parse)),
+        house_number: row.required("houseNumber", domain(HouseNumber::parse_str)),
+        house_letter: row.optional("houseLetter", domain(HouseLetter::parse)),
+        house_number_addition: row
+            .optional("houseNumberAddition", domain(HouseNumberAddition::parse)),
+        street: row.required("street", text),
+        city: row.required("city", text),
+        usage_purpose: row.required("usagePurpose", domain(UsagePurpose::parse)),
+        floor_area_m2: row.required("floorAreaM2", |c| floor_area(number(c)?)),
+        bedrooms: row.optional("bedrooms", |c| bedrooms(integer(c)?)),
+        latitude: row.required("latitude", number),
+        longitude: row.required("longitude", number),
+    };
+    row.problems.extend(parts.position_problem());
     let problems = row.finish();
-    let draft = (|| {
-        Some(AddressDraft {
-            bag_id,
-            postcode: postcode?,
-            house_number: house_number?,
-            house_letter,
-            house_number_addition,
-            street: street?,
-            city: city?,
-            usage_purpose: usage_purpose?,
-            floor_area_m2: floor_area_m2?,
-            bedrooms,
-            latitude: latitude?,
-            longitude: longitude?,
-        })
-    })();
-    match draft {
+    match parts.complete() {
         Some(draft) if problems.is_empty() => Ok(draft),
         _ => Err(problems),
     }

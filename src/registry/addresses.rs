@@ -52,6 +52,61 @@ pub struct AddressDraft {
     pub longitude: f64,
 }
 
+/// The fields of an address as read, each `None` where it was missing or
+/// wrong; the API and the CSV import read into this and complete it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddressParts {
+    /// BAG nummeraanduiding id (optional).
+    pub bag_id: Option<BagId>,
+    /// Postcode.
+    pub postcode: Option<Postcode>,
+    /// House number.
+    pub house_number: Option<HouseNumber>,
+    /// House letter (optional).
+    pub house_letter: Option<HouseLetter>,
+    /// House-number addition (optional).
+    pub house_number_addition: Option<HouseNumberAddition>,
+    /// Street name.
+    pub street: Option<String>,
+    /// Place name.
+    pub city: Option<String>,
+    /// BAG usage purpose.
+    pub usage_purpose: Option<UsagePurpose>,
+    /// Usable floor area in m².
+    pub floor_area_m2: Option<f64>,
+    /// Bedrooms (optional).
+    pub bedrooms: Option<u32>,
+    /// WGS84 latitude.
+    pub latitude: Option<f64>,
+    /// WGS84 longitude.
+    pub longitude: Option<f64>,
+}
+
+impl AddressParts {
+    /// Why the position is refused, when both coordinates were read.
+    pub fn position_problem(&self) -> Option<InvalidParam> {
+        position_problem(self.latitude?, self.longitude?)
+    }
+
+    /// The draft, when every required field was read.
+    pub fn complete(self) -> Option<AddressDraft> {
+        Some(AddressDraft {
+            bag_id: self.bag_id,
+            postcode: self.postcode?,
+            house_number: self.house_number?,
+            house_letter: self.house_letter,
+            house_number_addition: self.house_number_addition,
+            street: self.street?,
+            city: self.city?,
+            usage_purpose: self.usage_purpose?,
+            floor_area_m2: self.floor_area_m2?,
+            bedrooms: self.bedrooms,
+            latitude: self.latitude?,
+            longitude: self.longitude?,
+        })
+    }
+}
+
 /// A floor area, if plausible.
 pub fn floor_area(area: f64) -> Result<f64, String> {
     if area > 0.0 && area <= MAX_FLOOR_AREA_M2 {
@@ -72,7 +127,7 @@ pub fn bedrooms(count: i64) -> Result<u32, String> {
 }
 
 /// Why a position is refused, if it is: it must lie in the Netherlands.
-pub fn position_problem(latitude: f64, longitude: f64) -> Option<InvalidParam> {
+fn position_problem(latitude: f64, longitude: f64) -> Option<InvalidParam> {
     (!Wgs84Point::new(latitude, longitude).in_rd_domain())
         .then(|| InvalidParam::new("latitude", "with longitude, must lie in the Netherlands"))
 }
