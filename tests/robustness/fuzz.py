@@ -8,10 +8,14 @@ runs `schemathesis run` (--schemathesis, from a venv) against the served
 document for each token. Every check must pass: no server error, every
 response as documented (status, media type, headers, schema), schema-valid
 input accepted and schema-invalid input refused. Loopback only.
+
+FUZZ_MAX_EXAMPLES (50), FUZZ_CHECKS (all) and FUZZ_EXCLUDE_CHECKS
+(unsupported_method) tune a run.
 """
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -30,6 +34,10 @@ def main():
     parser.add_argument("--max-examples", type=int,
                         default=int(os.environ.get("FUZZ_MAX_EXAMPLES", "50")))
     parser.add_argument("--checks", default=os.environ.get("FUZZ_CHECKS", "all"))
+    # The contract (API.md) does not promise 405 for a method no route has;
+    # the service answers 404 there, so that check is left out by default.
+    parser.add_argument("--exclude-checks",
+                        default=os.environ.get("FUZZ_EXCLUDE_CHECKS", "unsupported_method"))
     parser.add_argument("--report-dir", default=None)
     args = parser.parse_args()
 
@@ -47,7 +55,6 @@ def main():
     failed = []
     try:
         client = suite.Client(service.port)
-        import random
         rng = random.Random(1)
         client.send("POST", f"{suite.API}/organisations", tokens["staff"], {
             "kvkNumber": "41000001", "name": "Fuzz BV", "isAgency": True, "isLandlord": True,
@@ -64,8 +71,9 @@ def main():
                 "--url", f"http://127.0.0.1:{service.port}/api/v1",
                 "--header", f"Authorization: Bearer {tokens[role]}",
                 "--checks", args.checks,
+                *(["--exclude-checks", args.exclude_checks] if args.exclude_checks else []),
                 "--max-examples", str(args.max_examples),
-                "--workers", "2",
+                "--workers", "1",
                 "--seed", "8",
                 "--request-timeout", "30",
                 "--suppress-health-check", "all",
