@@ -89,6 +89,7 @@ def main():
     print(f"\n== schemathesis summary ({time.monotonic() - started:.0f} s): "
           f"{'failures as ' + ', '.join(failed) if failed else 'no failures'}; "
           f"reports in {report_dir}")
+    print(f"schemathesis: {len(ROLES) - len(failed)} passed, {len(failed)} failed")
     sys.exit(1 if failed else 0)
 
 

@@ -483,7 +483,7 @@ def replaced(value, path, new):
 
 
 def odd_input(service, tokens, seed):
-    print("\n[1/2] odd input", flush=True)
+    print("\n[2] odd input", flush=True)
     rng = random.Random(seed)
     client = Client(service.port)
     staff, admin = tokens["staff"], tokens["admin"]
