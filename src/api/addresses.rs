@@ -141,27 +141,30 @@ fn input_json(address: &Address) -> Map<String, Value> {
 pub struct AddressChanges {
     #[schema(value_type = Option<String>, pattern = "^[0-9]{16}$")]
     bag_id: Option<String>,
-    #[schema(value_type = Option<String>, pattern = "^[1-9][0-9]{3} ?[A-Za-z]{2}$")]
+    #[schema(value_type = Option<String>, pattern = "^[1-9][0-9]{3} ?[A-Za-z]{2}$", nullable = false)]
     postcode: Option<String>,
-    #[schema(minimum = 1, maximum = 99999)]
+    #[schema(minimum = 1, maximum = 99999, nullable = false)]
     house_number: Option<u32>,
     #[schema(pattern = "^[A-Za-z]$")]
     house_letter: Option<String>,
     #[schema(pattern = "^[A-Za-z0-9]{1,4}$")]
     house_number_addition: Option<String>,
-    #[schema(min_length = 1, max_length = 80)]
+    #[schema(min_length = 1, max_length = 80, nullable = false)]
     street: Option<String>,
-    #[schema(min_length = 1, max_length = 80)]
+    #[schema(min_length = 1, max_length = 80, nullable = false)]
     city: Option<String>,
-    #[schema(pattern = "^(residential|lodging|industrial|office|retail|other)$")]
+    #[schema(
+        pattern = "^(residential|lodging|industrial|office|retail|other)$",
+        nullable = false
+    )]
     usage_purpose: Option<String>,
-    #[schema(exclusive_minimum = 0, maximum = 100_000)]
+    #[schema(exclusive_minimum = 0, maximum = 100_000, nullable = false)]
     floor_area_m2: Option<f64>,
     #[schema(maximum = 500)]
     bedrooms: Option<u32>,
-    #[schema(minimum = 50, maximum = 54.5)]
+    #[schema(minimum = 50, maximum = 54.5, nullable = false)]
     latitude: Option<f64>,
-    #[schema(minimum = 2, maximum = 8.5)]
+    #[schema(minimum = 2, maximum = 8.5, nullable = false)]
     longitude: Option<f64>,
 }
 
@@ -277,6 +280,7 @@ pub struct AddressQuery {
     #[param(rename = "houseNumberAddition", pattern = "^[A-Za-z0-9]{0,4}$")]
     house_number_addition: Option<String>,
     /// CBS buurt code, e.g. `BU06220101`.
+    #[param(pattern = "^BU[0-9]{8}$")]
     neighbourhood: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, default = 1)]
@@ -326,8 +330,7 @@ impl AddressQuery {
                 )
                 .map(|a| a.as_str().to_owned()),
             },
-            neighbourhood_code: request::query_text(
-                "neighbourhood",
+            neighbourhood_code: request::neighbourhood_code(
                 self.neighbourhood.as_deref(),
                 &mut problems,
             ),
@@ -448,6 +451,7 @@ impl From<LandlordRole> for ProvisionRole {
 #[schema(rename_all = "camelCase")]
 pub struct LandlordInput {
     /// The landlord organisation's id.
+    #[schema(minimum = 1)]
     pub organisation_id: i64,
     /// Owner, lessor or manager.
     pub role: LandlordRole,

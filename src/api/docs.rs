@@ -108,7 +108,54 @@ pub fn openapi_json() -> Value {
             }
         }
     }
+    close_request_schemas(&mut doc);
     doc
+}
+
+/// The names of the schemas a `$ref` anywhere in `value` points to.
+fn referenced_schemas(value: &Value, names: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(name) = object
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                names.push(name.to_owned());
+            }
+            object.values().for_each(|v| referenced_schemas(v, names));
+        }
+        Value::Array(items) => items.iter().for_each(|v| referenced_schemas(v, names)),
+        _ => {}
+    }
+}
+
+/// Marks every object schema a request body uses, nested ones included,
+/// with `additionalProperties: false`: the readers refuse unknown fields,
+/// and the document says so.
+fn close_request_schemas(doc: &mut Value) {
+    let mut pending = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for operation in paths
+            .values()
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values())
+        {
+            referenced_schemas(&operation["requestBody"], &mut pending);
+        }
+    }
+    let mut closed: Vec<String> = Vec::new();
+    while let Some(name) = pending.pop() {
+        if closed.contains(&name) {
+            continue;
+        }
+        let schema = &mut doc["components"]["schemas"][&name];
+        if schema["properties"].is_object() {
+            schema["additionalProperties"] = json!(false);
+            referenced_schemas(&schema["properties"], &mut pending);
+        }
+        closed.push(name);
+    }
 }
 
 fn problem_response(description: &str) -> Value {

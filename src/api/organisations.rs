@@ -144,14 +144,17 @@ fn input_json(organisation: &Organisation) -> Map<String, Value> {
 #[derive(Debug, Clone, PartialEq, ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct OrganisationChanges {
-    #[schema(pattern = "^[0-9]{8}$")]
+    #[schema(pattern = "^[0-9]{8}$", nullable = false)]
     kvk_number: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
     name: Option<String>,
+    #[schema(nullable = false)]
     is_agency: Option<bool>,
+    #[schema(nullable = false)]
     is_landlord: Option<bool>,
     #[schema(pattern = "^[0-9]{8}$")]
     parent_kvk_number: Option<String>,
+    #[schema(nullable = false)]
     certified: Option<bool>,
     #[schema(format = "email", min_length = 3, max_length = 254)]
     contact_email: Option<String>,

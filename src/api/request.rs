@@ -465,6 +465,26 @@ pub fn query_text(name: &str, raw: Option<&str>, errors: &mut Vec<InvalidParam>)
         .map(str::to_owned)
 }
 
+/// Reads the `neighbourhood` query value: a CBS buurt code, `BU` and eight
+/// digits.
+pub fn neighbourhood_code(raw: Option<&str>, errors: &mut Vec<InvalidParam>) -> Option<String> {
+    query_value(
+        "neighbourhood",
+        raw,
+        |text| {
+            let is_code = text.len() == 10
+                && text.starts_with("BU")
+                && text[2..].bytes().all(|b| b.is_ascii_digit());
+            if is_code {
+                Ok(text.to_owned())
+            } else {
+                Err("must be a CBS buurt code, BU and eight digits, like BU06220101")
+            }
+        },
+        errors,
+    )
+}
+
 /// `Ok(())` when nothing was rejected, else a 400 listing every problem.
 pub fn no_problems(errors: Vec<InvalidParam>) -> Result<(), ApiError> {
     if errors.is_empty() {

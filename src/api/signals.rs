@@ -179,6 +179,7 @@ pub struct SignalListItem {
 #[into_params(parameter_in = Query)]
 pub struct SignalQuery {
     /// CBS buurt code, e.g. `BU06220101`.
+    #[param(pattern = "^BU[0-9]{8}$")]
     neighbourhood: Option<String>,
     /// Rule name, e.g. `agency-is-landlord`.
     #[param(schema_with = rule_schema)]
@@ -294,11 +295,7 @@ fn signal_filter(
         }
     };
     SignalFilter {
-        neighbourhood_code: request::query_text(
-            "neighbourhood",
-            query.neighbourhood.as_deref(),
-            problems,
-        ),
+        neighbourhood_code: request::neighbourhood_code(query.neighbourhood.as_deref(), problems),
         rule,
         min_score,
         status,

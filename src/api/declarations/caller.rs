@@ -90,7 +90,7 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
     type Error = ApiError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
-        match request.headers().get_one("Idempotency-Key").map(str::trim) {
+        match request.headers().get_one("Idempotency-Key") {
             None => Outcome::Success(Self(None)),
             Some(key)
                 if !key.is_empty()

@@ -92,7 +92,7 @@ pub struct DeclarationInput {
     pub separate_rental_contract: bool,
     /// Staff only, and then required: the agency filed for. Agencies are
     /// known by their token and may not send it.
-    #[schema(example = "12345678", pattern = "^[0-9]{8}$")]
+    #[schema(example = "12345678", pattern = "^[0-9]{8}$", nullable = false)]
     pub agency_kvk_number: Option<String>,
 }
 
@@ -102,16 +102,19 @@ pub struct DeclarationInput {
 #[schema(rename_all = "camelCase")]
 pub struct DeclarationChanges {
     /// Corrections to the worker's details.
+    #[schema(nullable = false)]
     pub worker: Option<WorkerInput>,
     /// A corrected address.
+    #[schema(nullable = false)]
     pub address: Option<AddressRefInput>,
     /// A corrected landlord.
-    #[schema(pattern = "^[0-9]{8}$")]
+    #[schema(pattern = "^[0-9]{8}$", nullable = false)]
     pub landlord_kvk_number: Option<String>,
     /// Household label.
     #[schema(min_length = 1, max_length = 200)]
     pub household: Option<String>,
     /// First day.
+    #[schema(nullable = false)]
     pub start_date: Option<NaiveDate>,
     /// Last day: setting it ends the declaration.
     pub end_date: Option<NaiveDate>,
@@ -119,8 +122,10 @@ pub struct DeclarationChanges {
     #[schema(minimum = 0.0, maximum = 100_000.0)]
     pub rent_per_month_eur: Option<f64>,
     /// Rent deducted from wages.
+    #[schema(nullable = false)]
     pub rent_deducted_from_wages: Option<bool>,
     /// Lease separate from the work contract.
+    #[schema(nullable = false)]
     pub separate_rental_contract: Option<bool>,
 }
 
