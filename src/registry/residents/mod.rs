@@ -1,0 +1,254 @@
+//! Importing the registered residents: a BRP extract is the truth as of its
+//! date. People are matched on BSN; each person in the extract is
+//! registered (an occupancy with source `registry`) at their address from
+//! `registeredSince`; registrations no longer in the extract end the day
+//! before the extract's date; unchanged rows change nothing, so the same
+//! extract twice changes nothing. Addresses the registry does not know are
+//! counted and reported without stopping the rest. The work is set-based:
+//! a few queries per thousand residents. One audit event records the
+//! counts, and the addresses whose occupants changed are re-evaluated.
+
+pub mod extract;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Days, NaiveDate};
+use diesel::result::QueryResult;
+
+use crate::db::DbConnection;
+use crate::db::registrations::{self, NewRegistration, NewResident, Registration};
+use crate::db::snapshots::Scope;
+use crate::domain::rules::RuleSet;
+use crate::domain::{AuditAction, OccupancySource};
+use crate::registry::Actor;
+use crate::registry::evaluation;
+
+pub use extract::{DroppedColumn, Extract, ExtractError, Resident, Separator, read};
+
+/// How many lines naming an unknown address the summary lists.
+pub const UNKNOWN_LINES_LISTED: usize = 10;
+
+/// Above this many changed addresses the whole registry is re-evaluated at
+/// once, rather than a list of ids too long for one query.
+const FULL_EVALUATION_FROM: usize = 5_000;
+
+const PURPOSE: &str = "keeping the registered residents current (BRP extract)";
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    /// Residents newly registered at an address.
+    pub new: usize,
+    /// Residents registered at another address than before.
+    pub moved: usize,
+    /// Registrations that ended: the person is no longer in the extract, or
+    /// is registered at an address the registry does not know.
+    pub ended: usize,
+    /// Registrations at the same address whose first day or household key
+    /// changed.
+    pub corrected: usize,
+    /// Residents whose registration is as it was.
+    pub unchanged: usize,
+    /// Rows naming an address the registry does not know.
+    pub unknown_addresses: usize,
+    /// The first such lines.
+    pub unknown_address_lines: Vec<u64>,
+    /// Addresses whose occupants changed, re-evaluated.
+    pub addresses_reevaluated: usize,
+}
+
+impl ImportSummary {
+    /// Whether the import changed any fact.
+    pub fn changed_anything(&self) -> bool {
+        self.new + self.moved + self.ended + self.corrected > 0
+    }
+}
+
+/// The day before `day`, but never before `start`: the last day a
+/// registration that began on `start` still counts.
+fn last_day(day: NaiveDate, start: NaiveDate) -> NaiveDate {
+    day.checked_sub_days(Days::new(1)).unwrap_or(day).max(start)
+}
+
+/// What applying an extract will change, planned in memory first.
+#[derive(Default)]
+struct Plan {
+    residents: Vec<NewResident>,
+    /// New registrations, by BSN when the person is new.
+    registrations: Vec<(Result<i64, String>, NewRegistration)>,
+    endings: HashMap<NaiveDate, Vec<i64>>,
+    corrections: Vec<(i64, NaiveDate, Option<String>)>,
+    touched: HashSet<i64>,
+}
+
+impl Plan {
+    fn end(&mut self, registration: &Registration, on: NaiveDate) {
+        self.endings
+            .entry(last_day(on, registration.start_date))
+            .or_default()
+            .push(registration.id);
+        self.touched.insert(registration.address_id);
+    }
+}
+
+/// Applies a checked extract in the caller's transaction, calling
+/// `progress` once per resident.
+pub fn import(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    rules: &RuleSet,
+    extract: &Extract,
+    progress: &dyn Fn(),
+) -> QueryResult<ImportSummary> {
+    let addresses = registrations::address_ids_by_key(conn)?;
+    let people = registrations::person_ids_by_bsn(conn)?;
+    let mut current: HashMap<i64, Vec<Registration>> = HashMap::new();
+    for registration in registrations::current(conn)? {
+        current
+            .entry(registration.person_id)
+            .or_default()
+            .push(registration);
+    }
+    let at = crate::db::now();
+    let mut summary = ImportSummary::default();
+    let mut plan = Plan::default();
+    let mut seen: HashSet<i64> = HashSet::with_capacity(extract.residents.len());
+    for resident in &extract.residents {
+        progress();
+        let person = people.get(resident.bsn.as_str()).copied();
+        if let Some(id) = person {
+            seen.insert(id);
+        }
+        let held = person.and_then(|id| current.get(&id)).map_or(&[][..], Vec::as_slice);
+        let Some(&address_id) = addresses.get(&resident.address.key()) else {
+            summary.unknown_addresses += 1;
+            if summary.unknown_address_lines.len() < UNKNOWN_LINES_LISTED {
+                summary.unknown_address_lines.push(resident.line);
+            }
+            for registration in held {
+                plan.end(registration, extract.as_of);
+                summary.ended += 1;
+            }
+            continue;
+        };
+        let mut here = None;
+        for registration in held {
+            if registration.address_id == address_id && here.is_none() {
+                here = Some(registration);
+            } else {
+                plan.end(registration, resident.registered_since);
+            }
+        }
+        match here {
+            Some(registration)
+                if registration.start_date == resident.registered_since
+                    && registration.household == resident.household =>
+            {
+                summary.unchanged += 1;
+            }
+            Some(registration) => {
+                plan.corrections.push((
+                    registration.id,
+                    resident.registered_since,
+                    resident.household.clone(),
+                ));
+                plan.touched.insert(address_id);
+                summary.corrected += 1;
+            }
+            None => {
+                if held.is_empty() {
+                    summary.new += 1;
+                } else {
+                    summary.moved += 1;
+                }
+                let person_id = person.ok_or_else(|| resident.bsn.as_str().to_owned());
+                if person.is_none() {
+                    plan.residents.push(NewResident {
+                        bsn: Some(resident.bsn.clone()),
+                        family_name: resident.family_name.clone(),
+                        given_names: resident.given_names.clone(),
+                        date_of_birth: resident.date_of_birth,
+                        created_at: at,
+                        updated_at: at,
+                    });
+                }
+                plan.registrations.push((
+                    person_id,
+                    NewRegistration {
+                        person_id: 0,
+                        address_id,
+                        start_date: resident.registered_since,
+                        household: resident.household.clone(),
+                        source: OccupancySource::Registry,
+                        created_at: at,
+                    },
+                ));
+                plan.touched.insert(address_id);
+            }
+        }
+    }
+    for (person_id, held) in &current {
+        if !seen.contains(person_id) {
+            for registration in held {
+                plan.end(registration, extract.as_of);
+                summary.ended += 1;
+            }
+        }
+    }
+    store(conn, plan, rules, &mut summary)?;
+    actor.record(
+        conn,
+        AuditAction::ResidentExtractImport,
+        format!(
+            "resident-extracts/{}?new={}&moved={}&ended={}&corrected={}&unchanged={}&unknownAddresses={}",
+            extract.as_of,
+            summary.new,
+            summary.moved,
+            summary.ended,
+            summary.corrected,
+            summary.unchanged,
+            summary.unknown_addresses
+        ),
+        PURPOSE,
+    )?;
+    Ok(summary)
+}
+
+/// Writes the plan in bulk and re-evaluates the addresses it touched.
+fn store(
+    conn: &mut DbConnection,
+    plan: Plan,
+    rules: &RuleSet,
+    summary: &mut ImportSummary,
+) -> QueryResult<()> {
+    let new_ids = registrations::insert_residents(conn, &plan.residents)?;
+    let rows: Vec<NewRegistration> = plan
+        .registrations
+        .into_iter()
+        .filter_map(|(person, mut row)| {
+            row.person_id = match person {
+                Ok(id) => id,
+                Err(bsn) => *new_ids.get(&bsn)?,
+            };
+            Some(row)
+        })
+        .collect();
+    registrations::insert(conn, &rows)?;
+    let mut endings: Vec<(NaiveDate, Vec<i64>)> = plan.endings.into_iter().collect();
+    endings.sort_unstable();
+    for (day, ids) in endings {
+        registrations::end(conn, &ids, day)?;
+    }
+    for (id, start, household) in &plan.corrections {
+        registrations::correct(conn, *id, *start, household.as_deref())?;
+    }
+    let mut touched: Vec<i64> = plan.touched.into_iter().collect();
+    touched.sort_unstable();
+    summary.addresses_reevaluated = touched.len();
+    if touched.len() >= FULL_EVALUATION_FROM {
+        evaluation::reevaluate(conn, rules, Scope::All, evaluation::today(), &|_, _| {})?;
+    } else {
+        evaluation::reevaluate_addresses(conn, rules, &touched)?;
+    }
+    Ok(())
+}
