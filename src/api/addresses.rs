@@ -24,6 +24,7 @@ use crate::domain::{
 };
 use crate::error::ApiError;
 use crate::geo::NeighbourhoodIndex;
+use crate::registry::residents::{OccupantCounts, occupant_counts};
 use crate::registry::addresses::{
     self as registry, AddressDraft, LandlordLink, MAX_NAME_CHARS, bedrooms, floor_area,
     position_problem,
@@ -218,6 +219,30 @@ pub struct AddressView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Who lives there today (on a single address only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupants: Option<OccupantCountsView>,
+}
+
+/// The people living at an address today, by source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OccupantCountsView {
+    /// Registered there in the BRP.
+    pub registered: usize,
+    /// Declared there by an agency.
+    pub declared: usize,
+    /// Everybody, each person once (registered and declared counts once).
+    pub combined: usize,
+}
+
+impl From<OccupantCounts> for OccupantCountsView {
+    fn from(c: OccupantCounts) -> Self {
+        Self {
+            registered: c.registered,
+            declared: c.declared,
+            combined: c.combined,
+        }
+    }
 }
 
 impl From<Address> for AddressView {
@@ -242,6 +267,7 @@ impl From<Address> for AddressView {
             neighbourhood_code: a.neighbourhood_code,
             created_at: a.created_at.and_utc(),
             updated_at: a.updated_at.and_utc(),
+            occupants: None,
         }
     }
 }
@@ -387,8 +413,15 @@ pub async fn get_address(
     db: Db,
     id: i64,
 ) -> Result<Json<AddressView>, ApiError> {
-    let address = db.run(move |conn| registry::find_address(conn, id)).await?;
-    Ok(Json(address.into()))
+    let (address, counts) = db
+        .run(move |conn| {
+            let address = registry::find_address(conn, id)?;
+            Ok((address, occupant_counts(conn, id)?))
+        })
+        .await?;
+    let mut view = AddressView::from(address);
+    view.occupants = Some(counts.into());
+    Ok(Json(view))
 }
 
 /// Changes an address; RD coordinates and buurt follow a new position.

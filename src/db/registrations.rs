@@ -169,6 +169,22 @@ pub fn end(conn: &mut DbConnection, ids: &[i64], last_day: NaiveDate) -> QueryRe
     Ok(ended)
 }
 
+/// The addresses where any of these people has a declared occupancy that
+/// has not ended.
+pub fn declared_addresses_of(conn: &mut DbConnection, person_ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    for chunk in person_ids.chunks(CHUNK) {
+        let found: Vec<i64> = occupancies::table
+            .filter(occupancies::source.eq(OccupancySource::Declaration))
+            .filter(occupancies::person_id.eq_any(chunk))
+            .select(occupancies::address_id)
+            .distinct()
+            .load(conn)?;
+        ids.extend(found);
+    }
+    Ok(ids)
+}
+
 /// Corrects the first day and household of one registration.
 pub fn correct(
     conn: &mut DbConnection,

@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 
-use rocket::http::Status;
+use rocket::http::{ContentType, Status};
 use serde_json::{Value, json};
 use woonregister::auth::Role;
 
@@ -19,6 +19,10 @@ const CALLERS: [Option<Role>; 5] = [
     Some(Role::Agency),
     None,
 ];
+
+/// An extract with a header and no residents.
+const EMPTY_EXTRACT: &str =
+    "bsn;familyName;givenNames;dateOfBirth;postcode;houseNumber;registeredSince\n";
 
 const S200: Status = Status::Ok;
 const S201: Status = Status::Created;
@@ -50,6 +54,8 @@ enum Body {
     Batch,
     /// `{}`.
     EmptyObject,
+    /// A BRP extract with no residents, as `text/csv`.
+    Extract,
 }
 
 /// One row: the route as mounted, the request to send, and the status
@@ -112,6 +118,7 @@ impl Fixture {
             Body::DeclarationChange => Some(json!({"household": "changed"})),
             Body::Batch => Some(json!({"declarations": [filing()]})),
             Body::EmptyObject => Some(json!({})),
+            Body::Extract => None,
         }
     }
 }
@@ -168,6 +175,8 @@ fn every_endpoint_admits_exactly_its_roles() {
         row("GET",    "/api/v1/signals?<query..>",       "/api/v1/signals",                     Body::Empty,              [S200, S200, S200, S403, S401]),
         row("GET",    "/api/v1/addresses/<id>/signals",  format!("{address}/signals"),          Body::Empty,              [S200, S200, S200, S403, S401]),
         row("POST",   "/api/v1/signal-evaluations",      "/api/v1/signal-evaluations",          Body::EmptyObject,        [S200, S200, S403, S403, S401]),
+        row("POST",   "/api/v1/resident-extracts?<query..>", "/api/v1/resident-extracts?asOf=2026-11-01",
+                                                                                                Body::Extract,            [S200, S403, S403, S403, S401]),
         row("GET",    "/api/v1/hotspots?<query..>",      "/api/v1/hotspots",                    Body::Empty,              [S200, S200, S200, S403, S401]),
         // Last: withdrawing ends what the rows above change.
         row("DELETE", "/api/v1/declarations/<id>",       &declaration,                          Body::Empty,              [S204, S204, S403, S204, S401]),
@@ -203,7 +212,11 @@ fn every_endpoint_admits_exactly_its_roles() {
             let expected = row.expect[index];
             let body = fixture.make(row.body, caller);
             let token = caller.map(|role| app.token(role));
-            let reply = app.send(row.method, &row.path, token.as_deref(), body.as_ref());
+            let reply = if matches!(row.body, Body::Extract) {
+                app.post_raw(&row.path, token.as_deref(), ContentType::CSV, EMPTY_EXTRACT)
+            } else {
+                app.send(row.method, &row.path, token.as_deref(), body.as_ref())
+            };
             let who = caller.map_or_else(|| "no token".to_owned(), |role| format!("{role:?}"));
             assert_eq!(
                 reply.status, expected,

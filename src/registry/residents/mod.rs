@@ -78,7 +78,14 @@ struct Plan {
     registrations: Vec<(Result<i64, String>, NewRegistration)>,
     endings: HashMap<NaiveDate, Vec<i64>>,
     corrections: Vec<(i64, NaiveDate, Option<String>)>,
+    /// Addresses whose registered residents change.
     touched: HashSet<i64>,
+    /// Known people whose registration changes: the rules of the addresses
+    /// they are declared at change too.
+    people: HashSet<i64>,
+    /// Whether this is the first extract: every declared worker's
+    /// registration becomes known.
+    first: bool,
 }
 
 impl Plan {
@@ -88,6 +95,7 @@ impl Plan {
             .or_default()
             .push(registration.id);
         self.touched.insert(registration.address_id);
+        self.people.insert(registration.person_id);
     }
 }
 
@@ -111,7 +119,10 @@ pub fn import(
     }
     let at = crate::db::now();
     let mut summary = ImportSummary::default();
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        first: current.is_empty(),
+        ..Plan::default()
+    };
     let mut seen: HashSet<i64> = HashSet::with_capacity(extract.residents.len());
     for resident in &extract.residents {
         progress();
@@ -153,6 +164,7 @@ pub fn import(
                     resident.household.clone(),
                 ));
                 plan.touched.insert(address_id);
+                plan.people.insert(registration.person_id);
                 summary.corrected += 1;
             }
             None => {
@@ -162,7 +174,9 @@ pub fn import(
                     summary.moved += 1;
                 }
                 let person_id = person.ok_or_else(|| resident.bsn.as_str().to_owned());
-                if person.is_none() {
+                if let Some(id) = person {
+                    plan.people.insert(id);
+                } else {
                     plan.residents.push(NewResident {
                         bsn: Some(resident.bsn.clone()),
                         family_name: resident.family_name.clone(),
@@ -221,6 +235,9 @@ fn store(
     rules: &RuleSet,
     summary: &mut ImportSummary,
 ) -> QueryResult<()> {
+    let changed = !plan.registrations.is_empty()
+        || !plan.endings.is_empty()
+        || !plan.corrections.is_empty();
     let new_ids = registrations::insert_residents(conn, &plan.residents)?;
     let rows: Vec<NewRegistration> = plan
         .registrations
@@ -242,13 +259,38 @@ fn store(
     for (id, start, household) in &plan.corrections {
         registrations::correct(conn, *id, *start, household.as_deref())?;
     }
+    let people: Vec<i64> = plan.people.into_iter().collect();
     let mut touched: Vec<i64> = plan.touched.into_iter().collect();
+    touched.extend(registrations::declared_addresses_of(conn, &people)?);
     touched.sort_unstable();
+    touched.dedup();
     summary.addresses_reevaluated = touched.len();
-    if touched.len() >= FULL_EVALUATION_FROM {
+    if (plan.first && changed) || touched.len() >= FULL_EVALUATION_FROM {
         evaluation::reevaluate(conn, rules, Scope::All, evaluation::today(), &|_, _| {})?;
     } else {
         evaluation::reevaluate_addresses(conn, rules, &touched)?;
     }
     Ok(())
+}
+
+/// The people living at an address on a day, by source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OccupantCounts {
+    /// Registered there in the BRP.
+    pub registered: usize,
+    /// Declared there by an agency.
+    pub declared: usize,
+    /// Everybody from any source, each person once.
+    pub combined: usize,
+}
+
+/// Who lives at address `id` today, by source.
+pub fn occupant_counts(conn: &mut DbConnection, id: i64) -> QueryResult<OccupantCounts> {
+    let (registered, declared, combined) =
+        registrations::counts_at_address(conn, id, evaluation::today())?;
+    Ok(OccupantCounts {
+        registered,
+        declared,
+        combined,
+    })
 }
