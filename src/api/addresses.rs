@@ -219,7 +219,7 @@ pub struct AddressView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
-    /// Who lives there today (on a single address only).
+    /// Who lives there today (on a single address, not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occupants: Option<OccupantCountsView>,
 }
@@ -233,6 +233,16 @@ pub struct OccupantCountsView {
     pub declared: usize,
     /// Everybody, each person once (registered and declared counts once).
     pub combined: usize,
+}
+
+impl AddressView {
+    /// A single address with who lives there today.
+    fn with_counts(address: Address, counts: OccupantCounts) -> Self {
+        Self {
+            occupants: Some(counts.into()),
+            ..Self::from(address)
+        }
+    }
 }
 
 impl From<OccupantCounts> for OccupantCountsView {
@@ -293,7 +303,9 @@ pub async fn create_address(
     let address = db
         .transaction(move |conn| registry::register_address(conn, &index, draft))
         .await?;
-    Ok(Created::new(location(&format!("/addresses/{}", address.id))).body(Json(address.into())))
+    let location = location(&format!("/addresses/{}", address.id));
+    let view = AddressView::with_counts(address, OccupantCounts::default());
+    Ok(Created::new(location).body(Json(view)))
 }
 
 /// Filters and paging of the address list.
@@ -419,9 +431,7 @@ pub async fn get_address(
             Ok((address, occupant_counts(conn, id)?))
         })
         .await?;
-    let mut view = AddressView::from(address);
-    view.occupants = Some(counts.into());
-    Ok(Json(view))
+    Ok(Json(AddressView::with_counts(address, counts)))
 }
 
 /// Changes an address; RD coordinates and buurt follow a new position.
@@ -450,10 +460,11 @@ pub async fn update_address(
             let mut merged = input_json(&registry::find_address(conn, id)?);
             merged.extend(body.0);
             let draft = read_object(&merged, "", read_address).map_err(ApiError::invalid)?;
-            registry::change_address(conn, &rules, &index, id, draft)
+            let address = registry::change_address(conn, &rules, &index, id, draft)?;
+            Ok(AddressView::with_counts(address, occupant_counts(conn, id)?))
         })
         .await?;
-    Ok(Json(address.into()))
+    Ok(Json(address))
 }
 
 /// How a landlord organisation is linked to an address.
