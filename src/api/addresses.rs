@@ -24,11 +24,11 @@ use crate::domain::{
 };
 use crate::error::ApiError;
 use crate::geo::NeighbourhoodIndex;
-use crate::registry::residents::{OccupantCounts, occupant_counts};
 use crate::registry::addresses::{
     self as registry, AddressDraft, LandlordLink, MAX_NAME_CHARS, bedrooms, floor_area,
     position_problem,
 };
+use crate::registry::residents::{OccupantCounts, occupant_counts};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -461,7 +461,10 @@ pub async fn update_address(
             merged.extend(body.0);
             let draft = read_object(&merged, "", read_address).map_err(ApiError::invalid)?;
             let address = registry::change_address(conn, &rules, &index, id, draft)?;
-            Ok(AddressView::with_counts(address, occupant_counts(conn, id)?))
+            Ok(AddressView::with_counts(
+                address,
+                occupant_counts(conn, id)?,
+            ))
         })
         .await?;
     Ok(Json(address))

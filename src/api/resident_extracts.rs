@@ -202,7 +202,9 @@ fn refused(error: ExtractError) -> ApiError {
                 .map(|p| InvalidParam::new("header", p))
                 .collect(),
         ),
-        ExtractError::Csv(e) => ApiError::invalid_field("body", &format!("is not readable CSV: {e}")),
+        ExtractError::Csv(e) => {
+            ApiError::invalid_field("body", &format!("is not readable CSV: {e}"))
+        }
         ExtractError::Io(e) => ApiError::invalid_field("body", &format!("could not be read: {e}")),
     }
 }

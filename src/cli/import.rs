@@ -22,12 +22,12 @@ use crate::domain::rules::RuleSet;
 use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, UsagePurpose};
 use crate::error::InvalidParam;
 use crate::geo::NeighbourhoodIndex;
+use crate::registry::Actor;
 use crate::registry::addresses::{
     self as registry, AddressDraft, ImportReport, MAX_NAME_CHARS, RowError, bedrooms, floor_area,
     position_problem,
 };
 use crate::registry::residents::{self, Extract, ExtractError, ImportSummary};
-use crate::registry::Actor;
 
 /// Import subcommands.
 #[derive(Debug, Subcommand)]
@@ -138,7 +138,11 @@ pub fn residents_summary(file: &Path, extract: &Extract, summary: &ImportSummary
         );
     }
     for dropped in &extract.dropped_columns {
-        let _ = write!(text, "\ndropped column {}: {}", dropped.column, dropped.reason);
+        let _ = write!(
+            text,
+            "\ndropped column {}: {}",
+            dropped.column, dropped.reason
+        );
     }
     text
 }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{addresses, occupancies, people};
 use crate::db::DbConnection;
+use crate::db::schema::{addresses, occupancies, people};
 use crate::domain::{Bsn, OccupancySource};
 
 /// Rows per multi-row statement: well under both backends' limits on
@@ -123,7 +123,9 @@ pub fn insert_residents(
     for chunk in residents.chunks(CHUNK) {
         let rows = chunk.to_vec();
         match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(people::table).values(rows).execute(c)?,
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(people::table).values(rows).execute(c)?
+            }
             DbConnection::Postgresql(c) => {
                 diesel::insert_into(people::table).values(rows).execute(c)?
             }
@@ -136,7 +138,11 @@ pub fn insert_residents(
             .filter(people::bsn.eq_any(bsns))
             .select((people::id, people::bsn))
             .load(conn)?;
-        ids.extend(stored.into_iter().filter_map(|(id, bsn)| bsn.map(|b| (b, id))));
+        ids.extend(
+            stored
+                .into_iter()
+                .filter_map(|(id, bsn)| bsn.map(|b| (b, id))),
+        );
     }
     Ok(ids)
 }

@@ -18,24 +18,16 @@ use crate::domain::rules::{
 };
 use crate::domain::{DeclarationStatus, OccupancySource, UsagePurpose};
 
-/// The occupancies current on day `on`.
-fn current(
-    on: NaiveDate,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<occupancies::table, diesel::dsl::LtEq<occupancies::start_date, NaiveDate>>,
-    diesel::dsl::Or<
-        diesel::dsl::IsNull<occupancies::end_date>,
-        diesel::dsl::GtEq<occupancies::end_date, NaiveDate>,
-    >,
-> {
-    occupancies::table
-        .filter(occupancies::start_date.le(on))
-        .filter(
-            occupancies::end_date
-                .is_null()
-                .or(occupancies::end_date.ge(on)),
-        )
-}
+/// An occupancy as the rules read it: address, person, date of birth,
+/// household, source and first day.
+type OccupantRow = (
+    i64,
+    i64,
+    NaiveDate,
+    Option<String>,
+    OccupancySource,
+    NaiveDate,
+);
 
 /// Which addresses to build snapshots of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +158,13 @@ impl Builder {
     /// registered in the BRP and since when they are declared.
     fn add_occupants(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
-        let mut query = current(on)
+        let mut query = occupancies::table
+            .filter(occupancies::start_date.le(on))
+            .filter(
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(on)),
+            )
             .inner_join(people::table)
             .select((
                 occupancies::address_id,
@@ -181,8 +179,7 @@ impl Builder {
         if let Some(ids) = &self.ids {
             query = query.filter(occupancies::address_id.eq_any(ids.clone()));
         }
-        type Row = (i64, i64, NaiveDate, Option<String>, OccupancySource, NaiveDate);
-        let rows: Vec<Row> = query.load(conn)?;
+        let rows: Vec<OccupantRow> = query.load(conn)?;
 
         let mut query = employments::table
             .filter(employments::start_date.le(on))
@@ -211,27 +208,24 @@ impl Builder {
             let Some(snapshot) = self.snapshot(address_id) else {
                 continue;
             };
-            let index = match snapshot
+            let known = snapshot
                 .occupants
                 .iter()
-                .position(|o| o.person_id == person_id)
-            {
-                Some(index) => index,
-                None => {
-                    snapshot.occupants.push(Occupant {
-                        person_id,
-                        date_of_birth,
-                        household,
-                        employers: employers_of.get(&person_id).cloned().unwrap_or_default(),
-                        registered: false,
-                        declared_since: None,
-                        registered_elsewhere: registered_at
-                            .get(&person_id)
-                            .is_some_and(|at| at.iter().any(|a| *a != address_id)),
-                    });
-                    snapshot.occupants.len() - 1
-                }
-            };
+                .position(|o| o.person_id == person_id);
+            let index = known.unwrap_or_else(|| {
+                snapshot.occupants.push(Occupant {
+                    person_id,
+                    date_of_birth,
+                    household,
+                    employers: employers_of.get(&person_id).cloned().unwrap_or_default(),
+                    registered: false,
+                    declared_since: None,
+                    registered_elsewhere: registered_at
+                        .get(&person_id)
+                        .is_some_and(|at| at.iter().any(|a| *a != address_id)),
+                });
+                snapshot.occupants.len() - 1
+            });
             let occupant = &mut snapshot.occupants[index];
             match source {
                 OccupancySource::Registry => occupant.registered = true,
@@ -253,7 +247,7 @@ impl Builder {
     fn registrations(
         &mut self,
         conn: &mut DbConnection,
-        rows: &[(i64, i64, NaiveDate, Option<String>, OccupancySource, NaiveDate)],
+        rows: &[OccupantRow],
     ) -> QueryResult<HashMap<i64, Vec<i64>>> {
         let any: Option<i64> = occupancies::table
             .filter(occupancies::source.eq(OccupancySource::Registry))
@@ -268,7 +262,13 @@ impl Builder {
         if !imported {
             return Ok(registered_at);
         }
-        let mut query = current(self.on)
+        let mut query = occupancies::table
+            .filter(occupancies::start_date.le(self.on))
+            .filter(
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(self.on)),
+            )
             .filter(occupancies::source.eq(OccupancySource::Registry))
             .select((occupancies::person_id, occupancies::address_id))
             .into_boxed();

@@ -9,7 +9,7 @@ use rocket::http::{ContentType, Status};
 use serde_json::{Value, json};
 use woonregister::auth::Role;
 
-use crate::support::{TestApp, address_body, declaration_body, organisation_body};
+use crate::support::{Reply, TestApp, address_body, declaration_body, organisation_body};
 
 /// The callers of every row, in the order of a row's `expect` column.
 const CALLERS: [Option<Role>; 5] = [
@@ -104,7 +104,7 @@ impl Fixture {
             declaration_body(1, on_behalf)
         };
         match body {
-            Body::Empty => None,
+            Body::Empty | Body::Extract => None,
             Body::NewAddress => Some(address_body(self.next())),
             Body::AddressChange => Some(json!({"bedrooms": 3})),
             Body::LandlordLink => Some(json!({
@@ -118,8 +118,16 @@ impl Fixture {
             Body::DeclarationChange => Some(json!({"household": "changed"})),
             Body::Batch => Some(json!({"declarations": [filing()]})),
             Body::EmptyObject => Some(json!({})),
-            Body::Extract => None,
         }
+    }
+}
+
+/// Sends a row's request: JSON, or `text/csv` for an extract.
+fn send(app: &TestApp, row: &Row, token: Option<&str>, body: Option<&Value>) -> Reply {
+    if matches!(row.body, Body::Extract) {
+        app.post_raw(&row.path, token, ContentType::CSV, EMPTY_EXTRACT)
+    } else {
+        app.send(row.method, &row.path, token, body)
     }
 }
 
@@ -212,11 +220,7 @@ fn every_endpoint_admits_exactly_its_roles() {
             let expected = row.expect[index];
             let body = fixture.make(row.body, caller);
             let token = caller.map(|role| app.token(role));
-            let reply = if matches!(row.body, Body::Extract) {
-                app.post_raw(&row.path, token.as_deref(), ContentType::CSV, EMPTY_EXTRACT)
-            } else {
-                app.send(row.method, &row.path, token.as_deref(), body.as_ref())
-            };
+            let reply = send(&app, row, token.as_deref(), body.as_ref());
             let who = caller.map_or_else(|| "no token".to_owned(), |role| format!("{role:?}"));
             assert_eq!(
                 reply.status, expected,

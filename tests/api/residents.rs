@@ -43,11 +43,7 @@ fn actor() -> Actor {
 }
 
 /// Imports by command.
-fn import(
-    app: &TestApp,
-    csv: &str,
-    as_of: &str,
-) -> Result<ImportSummary, ResidentsImportError> {
+fn import(app: &TestApp, csv: &str, as_of: &str) -> Result<ImportSummary, ResidentsImportError> {
     let mut conn = app.db();
     import_residents(
         &mut conn,
@@ -84,7 +80,10 @@ fn addresses(app: &TestApp, numbers: std::ops::RangeInclusive<i64>) -> Vec<i64> 
 
 fn person_id(app: &TestApp, bsn: &str) -> i64 {
     let bsn = Bsn::parse(bsn).unwrap();
-    people::find_by_bsn(&mut app.db(), &bsn).unwrap().unwrap().id
+    people::find_by_bsn(&mut app.db(), &bsn)
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 /// The person's registry occupancies as (house id, first day, last day).
@@ -130,7 +129,11 @@ fn signal(app: &TestApp, id: i64, rule: &str) -> Value {
 fn an_extract_registers_new_residents_and_the_same_file_twice_changes_nothing() {
     let app = TestApp::new();
     let ids = addresses(&app, 1..=2);
-    let csv = extract(&[line(A, 1, "2020-01-01"), line(B, 1, "2021-05-01"), line(C, 2, "2019-03-03")]);
+    let csv = extract(&[
+        line(A, 1, "2020-01-01"),
+        line(B, 1, "2021-05-01"),
+        line(C, 2, "2019-03-03"),
+    ]);
     let first = import(&app, &csv, "2026-10-01").unwrap();
     assert_eq!(
         (first.new, first.moved, first.ended, first.unchanged),
@@ -165,7 +168,10 @@ fn an_extract_registers_new_residents_and_the_same_file_twice_changes_nothing() 
         body.contains("resident-extracts/2026-10-01?new=3&moved=0&ended=0&corrected=0&unchanged=0&unknownAddresses=0"),
         "{body}"
     );
-    assert!(body.contains("new=0&moved=0&ended=0&corrected=0&unchanged=3"), "{body}");
+    assert!(
+        body.contains("new=0&moved=0&ended=0&corrected=0&unchanged=3"),
+        "{body}"
+    );
 }
 
 #[test]
@@ -179,7 +185,11 @@ fn a_later_extract_moves_ends_corrects_and_keeps_registrations() {
     ]);
     import(&app, &first, "2026-09-01").unwrap();
     let corrected_c = format!("{C};Jansen;Piet;1980-02-03;NL;3131AB;2;;;2019-12-01;h2;\n");
-    let second = extract(&[line(A, 2, "2026-09-20"), corrected_c, line(D, 3, "2026-09-15")]);
+    let second = extract(&[
+        line(A, 2, "2026-09-20"),
+        corrected_c,
+        line(D, 3, "2026-09-15"),
+    ]);
     let summary = import(&app, &second, "2026-10-01").unwrap();
     assert_eq!(
         (
@@ -398,14 +408,7 @@ fn many_registered_residents_fire_overcrowding_naming_the_brp_as_the_source() {
     let app = TestApp::new();
     let ids = addresses(&app, 1..=1);
     // 64 m²: 5 people have 12.8 m² each, 6 have 10.7 m².
-    let bsns = [
-        A,
-        B,
-        C,
-        D,
-        "100000046",
-        "100000058",
-    ];
+    let bsns = [A, B, C, D, "100000046", "100000058"];
     let five: Vec<String> = bsns[..5].iter().map(|b| line(b, 1, "2020-01-01")).collect();
     import(&app, &extract(&five), &days_ago(1)).unwrap();
     assert!(!signal_rules(&app, ids[0]).contains(&"overcrowding-floor-area".to_owned()));
@@ -419,7 +422,10 @@ fn many_registered_residents_fire_overcrowding_naming_the_brp_as_the_source() {
             .contains("counted from 6 registered in the BRP"),
         "{fired}"
     );
-    assert_eq!(fired["evidence"]["measured"]["countedFrom"]["registered"], 6);
+    assert_eq!(
+        fired["evidence"]["measured"]["countedFrom"]["registered"],
+        6
+    );
 }
 
 #[test]
@@ -438,9 +444,24 @@ fn the_command_summary_says_which_separator_and_columns_it_found() {
     )
     .unwrap();
     let text = residents_summary(std::path::Path::new("brp.csv"), &extract, &summary);
-    assert!(text.contains("separator ';', UTF-8 byte-order mark, 2 resident(s)"), "{text}");
-    assert!(text.contains("1 new, 0 moved, 0 ended, 0 corrected, 0 unchanged"), "{text}");
-    assert!(text.contains("1 row(s) name an address the registry does not know (first lines: 3)"), "{text}");
-    assert!(text.contains("dropped column nationality: nationality is never an input"), "{text}");
-    assert!(text.contains("dropped column placeOfBirth: not used by the registry"), "{text}");
+    assert!(
+        text.contains("separator ';', UTF-8 byte-order mark, 2 resident(s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 new, 0 moved, 0 ended, 0 corrected, 0 unchanged"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 row(s) name an address the registry does not know (first lines: 3)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("dropped column nationality: nationality is never an input"),
+        "{text}"
+    );
+    assert!(
+        text.contains("dropped column placeOfBirth: not used by the registry"),
+        "{text}"
+    );
 }

@@ -153,9 +153,7 @@ fn judge(rule: RuleId, snapshot: &AddressSnapshot, rules: &RuleSet, on: NaiveDat
         RuleId::HighTurnover => turnover::high_turnover(snapshot, rules, on),
         RuleId::UncertifiedAgency => dependency::uncertified_agency(snapshot),
         RuleId::UndeclaredOccupants => inspection::undeclared_occupants(snapshot),
-        RuleId::DeclaredNotRegistered => {
-            registration::declared_not_registered(snapshot, rules, on)
-        }
+        RuleId::DeclaredNotRegistered => registration::declared_not_registered(snapshot, rules, on),
         RuleId::RegisteredElsewhere => registration::registered_elsewhere(snapshot, rules),
     }
 }

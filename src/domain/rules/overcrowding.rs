@@ -33,7 +33,10 @@ fn counted_from(occupants: &[Occupant]) -> (String, serde_json::Value) {
         String::new()
     };
     (
-        format!("counted from {}{overlap}, each person once", parts.join(", ")),
+        format!(
+            "counted from {}{overlap}, each person once",
+            parts.join(", ")
+        ),
         json!({"registered": registered, "declared": declared, "other": other, "combined": occupants.len()}),
     )
 }

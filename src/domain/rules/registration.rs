@@ -158,12 +158,9 @@ mod tests {
             worker(3, 300, true),
             worker(4, 10, false),
         ]);
-        let Outcome::Fires(finding) = judge_rule(
-            RuleId::DeclaredNotRegistered,
-            &s,
-            &RuleSet::default(),
-            on(),
-        ) else {
+        let Outcome::Fires(finding) =
+            judge_rule(RuleId::DeclaredNotRegistered, &s, &RuleSet::default(), on())
+        else {
             panic!("two workers are overdue");
         };
         assert_eq!(finding.evidence.measured["declaredNotRegistered"], 2);

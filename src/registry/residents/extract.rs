@@ -187,8 +187,9 @@ pub fn read(reader: impl Read, as_of: NaiveDate) -> Result<Extract, ExtractError
         .split(|b| *b == b'\n')
         .next()
         .unwrap_or_default();
-    let commas = first_line.iter().filter(|b| **b == b',').count();
-    let semicolons = first_line.iter().filter(|b| **b == b';').count();
+    let first_line = String::from_utf8_lossy(first_line);
+    let commas = first_line.matches(',').count();
+    let semicolons = first_line.matches(';').count();
     let separator = if semicolons > commas {
         Separator::Semicolon
     } else {
@@ -413,7 +414,11 @@ mod tests {
             .collect();
         assert_eq!(names, ["Nationality", "placeOfBirth"]);
         assert!(extract.dropped_columns[0].reason.contains("never an input"));
-        assert!(extract.dropped_columns[1].reason.contains("data minimisation"));
+        assert!(
+            extract.dropped_columns[1]
+                .reason
+                .contains("data minimisation")
+        );
     }
 
     #[test]
@@ -454,7 +459,15 @@ mod tests {
         let Err(ExtractError::Header(problems)) = read(csv.as_bytes(), as_of()) else {
             panic!("columns are missing");
         };
-        assert!(problems.iter().any(|p| p == "column dateOfBirth is missing"));
-        assert!(problems.iter().any(|p| p == "column registeredSince is missing"));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "column dateOfBirth is missing")
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "column registeredSince is missing")
+        );
     }
 }

@@ -12,7 +12,7 @@ pub mod extract;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, NaiveDateTime};
 use diesel::result::QueryResult;
 
 use crate::db::DbConnection;
@@ -97,6 +97,49 @@ impl Plan {
         self.touched.insert(registration.address_id);
         self.people.insert(registration.person_id);
     }
+
+    /// Ends every registration in `held` the day before `on`; how many.
+    fn end_all(&mut self, held: &[Registration], on: NaiveDate) -> usize {
+        for registration in held {
+            self.end(registration, on);
+        }
+        held.len()
+    }
+
+    /// Registers `resident` at `address_id`, storing the person first
+    /// when the BSN is new.
+    fn register(
+        &mut self,
+        resident: &Resident,
+        person: Option<i64>,
+        address_id: i64,
+        at: NaiveDateTime,
+    ) {
+        if let Some(id) = person {
+            self.people.insert(id);
+        } else {
+            self.residents.push(NewResident {
+                bsn: Some(resident.bsn.clone()),
+                family_name: resident.family_name.clone(),
+                given_names: resident.given_names.clone(),
+                date_of_birth: resident.date_of_birth,
+                created_at: at,
+                updated_at: at,
+            });
+        }
+        self.registrations.push((
+            person.ok_or_else(|| resident.bsn.as_str().to_owned()),
+            NewRegistration {
+                person_id: 0,
+                address_id,
+                start_date: resident.registered_since,
+                household: resident.household.clone(),
+                source: OccupancySource::Registry,
+                created_at: at,
+            },
+        ));
+        self.touched.insert(address_id);
+    }
 }
 
 /// Applies a checked extract in the caller's transaction, calling
@@ -130,16 +173,15 @@ pub fn import(
         if let Some(id) = person {
             seen.insert(id);
         }
-        let held = person.and_then(|id| current.get(&id)).map_or(&[][..], Vec::as_slice);
+        let held = person
+            .and_then(|id| current.get(&id))
+            .map_or(&[][..], Vec::as_slice);
         let Some(&address_id) = addresses.get(&resident.address.key()) else {
             summary.unknown_addresses += 1;
             if summary.unknown_address_lines.len() < UNKNOWN_LINES_LISTED {
                 summary.unknown_address_lines.push(resident.line);
             }
-            for registration in held {
-                plan.end(registration, extract.as_of);
-                summary.ended += 1;
-            }
+            summary.ended += plan.end_all(held, extract.as_of);
             continue;
         };
         let mut here = None;
@@ -173,41 +215,12 @@ pub fn import(
                 } else {
                     summary.moved += 1;
                 }
-                let person_id = person.ok_or_else(|| resident.bsn.as_str().to_owned());
-                if let Some(id) = person {
-                    plan.people.insert(id);
-                } else {
-                    plan.residents.push(NewResident {
-                        bsn: Some(resident.bsn.clone()),
-                        family_name: resident.family_name.clone(),
-                        given_names: resident.given_names.clone(),
-                        date_of_birth: resident.date_of_birth,
-                        created_at: at,
-                        updated_at: at,
-                    });
-                }
-                plan.registrations.push((
-                    person_id,
-                    NewRegistration {
-                        person_id: 0,
-                        address_id,
-                        start_date: resident.registered_since,
-                        household: resident.household.clone(),
-                        source: OccupancySource::Registry,
-                        created_at: at,
-                    },
-                ));
-                plan.touched.insert(address_id);
+                plan.register(resident, person, address_id, at);
             }
         }
     }
-    for (person_id, held) in &current {
-        if !seen.contains(person_id) {
-            for registration in held {
-                plan.end(registration, extract.as_of);
-                summary.ended += 1;
-            }
-        }
+    for (_, held) in current.iter().filter(|(id, _)| !seen.contains(id)) {
+        summary.ended += plan.end_all(held, extract.as_of);
     }
     store(conn, plan, rules, &mut summary)?;
     actor.record(
@@ -235,9 +248,8 @@ fn store(
     rules: &RuleSet,
     summary: &mut ImportSummary,
 ) -> QueryResult<()> {
-    let changed = !plan.registrations.is_empty()
-        || !plan.endings.is_empty()
-        || !plan.corrections.is_empty();
+    let changed =
+        !plan.registrations.is_empty() || !plan.endings.is_empty() || !plan.corrections.is_empty();
     let new_ids = registrations::insert_residents(conn, &plan.residents)?;
     let rows: Vec<NewRegistration> = plan
         .registrations
