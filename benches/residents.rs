@@ -99,9 +99,16 @@ fn residents_import(c: &mut Criterion) {
     let import = |conn: &mut db::DbConnection| {
         let reader = std::fs::File::open(&file).unwrap_or_else(|e| panic!("open: {e}"));
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
-        import_residents(conn, &actor(), &rules, reader, as_of, &ProgressBar::hidden())
-            .unwrap_or_else(|e| panic!("import: {e}"))
-            .1
+        import_residents(
+            conn,
+            &actor(),
+            &rules,
+            reader,
+            as_of,
+            &ProgressBar::hidden(),
+        )
+        .unwrap_or_else(|e| panic!("import: {e}"))
+        .1
     };
 
     let started = Instant::now();
