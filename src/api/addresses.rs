@@ -28,6 +28,7 @@ use crate::registry::addresses::{
     self as registry, AddressDraft, AddressParts, LandlordLink, MAX_NAME_CHARS, bedrooms,
     floor_area,
 };
+use crate::registry::residents::{OccupantCounts, occupant_counts};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -208,6 +209,40 @@ pub struct AddressView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Who lives there today (on a single address, not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupants: Option<OccupantCountsView>,
+}
+
+/// The people living at an address today, by source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OccupantCountsView {
+    /// Registered there in the BRP.
+    pub registered: usize,
+    /// Declared there by an agency.
+    pub declared: usize,
+    /// Everybody, each person once (registered and declared counts once).
+    pub combined: usize,
+}
+
+impl AddressView {
+    /// A single address with who lives there today.
+    fn with_counts(address: Address, counts: OccupantCounts) -> Self {
+        Self {
+            occupants: Some(counts.into()),
+            ..Self::from(address)
+        }
+    }
+}
+
+impl From<OccupantCounts> for OccupantCountsView {
+    fn from(c: OccupantCounts) -> Self {
+        Self {
+            registered: c.registered,
+            declared: c.declared,
+            combined: c.combined,
+        }
+    }
 }
 
 impl From<Address> for AddressView {
@@ -232,6 +267,7 @@ impl From<Address> for AddressView {
             neighbourhood_code: a.neighbourhood_code,
             created_at: a.created_at.and_utc(),
             updated_at: a.updated_at.and_utc(),
+            occupants: None,
         }
     }
 }
@@ -257,7 +293,9 @@ pub async fn create_address(
     let address = db
         .transaction(move |conn| registry::register_address(conn, &index, draft.clone()))
         .await?;
-    Ok(Created::new(location(&format!("/addresses/{}", address.id))).body(Json(address.into())))
+    let location = location(&format!("/addresses/{}", address.id));
+    let view = AddressView::with_counts(address, OccupantCounts::default());
+    Ok(Created::new(location).body(Json(view)))
 }
 
 /// Filters and paging of the address list.
@@ -377,8 +415,13 @@ pub async fn get_address(
     db: Db,
     id: i64,
 ) -> Result<Json<AddressView>, ApiError> {
-    let address = db.run(move |conn| registry::find_address(conn, id)).await?;
-    Ok(Json(address.into()))
+    let (address, counts) = db
+        .run(move |conn| {
+            let address = registry::find_address(conn, id)?;
+            Ok((address, occupant_counts(conn, id)?))
+        })
+        .await?;
+    Ok(Json(AddressView::with_counts(address, counts)))
 }
 
 /// Changes an address; RD coordinates and buurt follow a new position.
@@ -407,10 +450,14 @@ pub async fn update_address(
             let mut merged = input_json(&registry::find_address(conn, id)?);
             merged.extend(body.0.clone());
             let draft = read_object(&merged, "", read_address).map_err(ApiError::invalid)?;
-            registry::change_address(conn, &rules, &index, id, draft)
+            let address = registry::change_address(conn, &rules, &index, id, draft)?;
+            Ok(AddressView::with_counts(
+                address,
+                occupant_counts(conn, id)?,
+            ))
         })
         .await?;
-    Ok(Json(address.into()))
+    Ok(Json(address))
 }
 
 /// How a landlord organisation is linked to an address.

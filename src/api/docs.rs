@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{
     API_VERSION, BASE_PATH, addresses, audit_events, declarations, health, neighbourhoods,
-    organisations, people, signals,
+    organisations, people, resident_extracts, signals,
 };
 use crate::error::{InvalidParam, Problem};
 
@@ -46,6 +46,7 @@ use crate::error::{InvalidParam, Problem};
         declarations::create_declaration_batch,
         people::get_person,
         people::export_person,
+        resident_extracts::create_resident_extract,
         audit_events::list_audit_events,
         signals::list_signals,
         signals::list_address_signals,
@@ -60,6 +61,7 @@ use crate::error::{InvalidParam, Problem};
         (name = "neighbourhoods", description = "CBS buurten with registry figures"),
         (name = "declarations", description = "Agencies' housing declarations"),
         (name = "people", description = "People in the registry and subject access"),
+        (name = "residents", description = "The registered residents from the BRP extract"),
         (name = "audit", description = "The audit trail of personal data"),
         (name = "signals", description = "Explained signals, evaluation and hotspots"),
     )

@@ -12,6 +12,7 @@ pub mod neighbourhoods;
 pub mod organisations;
 pub mod people;
 pub mod request;
+pub mod resident_extracts;
 pub mod signals;
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub fn routes() -> Vec<Route> {
         organisations::routes(),
         neighbourhoods::routes(),
         people::routes(),
+        resident_extracts::routes(),
         signals::routes(),
         audit_events::routes(),
     ]

@@ -5,12 +5,16 @@
 //! the addresses that changed. Importing the same file again changes nothing.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Read;
+use std::path::Path;
 
+use chrono::NaiveDate;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use rocket::figment::Figment;
 
+use crate::auth::Role;
 use crate::config::AppConfig;
 use crate::db::DbConnection;
 use crate::db::addresses::AddressFields;
@@ -18,10 +22,12 @@ use crate::domain::rules::RuleSet;
 use crate::domain::{BagId, HouseLetter, HouseNumber, HouseNumberAddition, Postcode, UsagePurpose};
 use crate::error::InvalidParam;
 use crate::geo::NeighbourhoodIndex;
+use crate::registry::Actor;
 use crate::registry::addresses::{
     self as registry, AddressDraft, AddressParts, ImportReport, MAX_NAME_CHARS, RowError, bedrooms,
     floor_area,
 };
+use crate::registry::residents::{self, Extract, ExtractError, ImportSummary};
 
 /// Import subcommands.
 #[derive(Debug, Subcommand)]
@@ -34,6 +40,21 @@ pub enum ImportCommand {
         /// The CSV file.
         file: std::path::PathBuf,
     },
+    /// Import a BRP extract of the registered residents: a CSV file (`,` or
+    /// `;`, optional UTF-8 BOM) with bsn, familyName, givenNames,
+    /// dateOfBirth, postcode, houseNumber, houseLetter, houseNumberAddition,
+    /// registeredSince and optionally household; other columns are dropped.
+    Residents {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The day the extract is the truth of (YYYY-MM-DD).
+        #[arg(long = "as-of", value_parser = as_of_date)]
+        as_of: NaiveDate,
+    },
+}
+
+fn as_of_date(text: &str) -> Result<NaiveDate, String> {
+    crate::domain::parse_date(text).map_err(|e| e.to_string())
 }
 
 /// Why an import stored nothing.
@@ -55,10 +76,117 @@ pub enum ImportError {
 
 /// Runs an import subcommand.
 pub fn run(figment: &Figment, command: ImportCommand) -> Result<(), String> {
-    let ImportCommand::Addresses { file } = command;
+    match command {
+        ImportCommand::Addresses { file } => run_addresses(figment, &file),
+        ImportCommand::Residents { file, as_of } => run_residents(figment, &file, as_of),
+    }
+}
+
+fn run_residents(figment: &Figment, file: &Path, as_of: NaiveDate) -> Result<(), String> {
     let config = AppConfig::from_figment(figment).map_err(|e| e.to_string())?;
     let services = crate::app::open_services(config).map_err(|e| e.to_string())?;
-    let reader = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let reader = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut conn = services.pool.get().map_err(|e| e.to_string())?;
+    let actor = Actor {
+        subject: std::env::var("USER").unwrap_or_else(|_| "command-line".to_owned()),
+        role: Role::Admin,
+        purpose: None,
+        trace_id: "command-line".to_owned(),
+    };
+    let progress = ProgressBar::new_spinner();
+    let (extract, summary) = import_residents(
+        &mut conn,
+        &actor,
+        &services.config.rules,
+        reader,
+        as_of,
+        &progress,
+    )
+    .map_err(|e| e.to_string())?;
+    progress.finish_and_clear();
+    println!("{}", residents_summary(file, &extract, &summary));
+    Ok(())
+}
+
+/// The summary the command prints.
+pub fn residents_summary(file: &Path, extract: &Extract, summary: &ImportSummary) -> String {
+    let mut text = format!(
+        "imported {} as of {}: separator '{}'{}, {} resident(s)\n{} new, {} moved, {} ended, {} corrected, {} unchanged",
+        file.display(),
+        extract.as_of,
+        extract.separator.as_char(),
+        if extract.byte_order_mark {
+            ", UTF-8 byte-order mark"
+        } else {
+            ""
+        },
+        extract.residents.len(),
+        summary.new,
+        summary.moved,
+        summary.ended,
+        summary.corrected,
+        summary.unchanged,
+    );
+    if summary.unknown_addresses > 0 {
+        let lines: Vec<String> = summary
+            .unknown_address_lines
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let _ = write!(
+            text,
+            "\n{} row(s) name an address the registry does not know (first lines: {})",
+            summary.unknown_addresses,
+            lines.join(", ")
+        );
+    }
+    for dropped in &extract.dropped_columns {
+        let _ = write!(
+            text,
+            "\ndropped column {}: {}",
+            dropped.column, dropped.reason
+        );
+    }
+    text
+}
+
+/// Reads and checks a whole extract, then applies it in one transaction,
+/// reporting progress on `progress`. A bad file stores nothing.
+pub fn import_residents(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    rules: &RuleSet,
+    reader: impl Read,
+    as_of: NaiveDate,
+    progress: &ProgressBar,
+) -> Result<(Extract, ImportSummary), ResidentsImportError> {
+    let extract = residents::read(reader, as_of)?;
+    progress.set_length(extract.residents.len() as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} residents ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let summary = crate::db::write_transaction(conn, |conn| {
+        residents::import(conn, actor, rules, &extract, &|| progress.inc(1))
+    })?;
+    Ok((extract, summary))
+}
+
+/// Why a residents import stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ResidentsImportError {
+    /// The file was refused.
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    /// Storing failed; the transaction was rolled back.
+    #[error("storing failed, nothing was imported: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+fn run_addresses(figment: &Figment, file: &Path) -> Result<(), String> {
+    let config = AppConfig::from_figment(figment).map_err(|e| e.to_string())?;
+    let services = crate::app::open_services(config).map_err(|e| e.to_string())?;
+    let reader = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut conn = services.pool.get().map_err(|e| e.to_string())?;
     let progress = ProgressBar::new_spinner();
     let rules = &services.config.rules;

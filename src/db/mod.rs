@@ -13,6 +13,7 @@ pub mod occupancies;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
+pub mod registrations;
 pub mod revoked_tokens;
 pub mod schema;
 pub mod signals;

@@ -16,7 +16,18 @@ use crate::domain::rules::group::chain;
 use crate::domain::rules::{
     AddressSnapshot, DeclaredTerms, InspectionFinding, Occupant, OrganisationFacts,
 };
-use crate::domain::{DeclarationStatus, UsagePurpose};
+use crate::domain::{DeclarationStatus, OccupancySource, UsagePurpose};
+
+/// An occupancy as the rules read it: address, person, date of birth,
+/// household, source and first day.
+type OccupantRow = (
+    i64,
+    i64,
+    NaiveDate,
+    Option<String>,
+    OccupancySource,
+    NaiveDate,
+);
 
 /// Which addresses to build snapshots of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,34 +176,36 @@ impl Builder {
     }
 
     /// Current occupants with their current employers, each person once
-    /// per address.
+    /// per address whatever the number of sources, with where they are
+    /// registered in the BRP and since when they are declared.
     fn add_occupants(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
         // Ordered by occupancy within each chunk of addresses: every
         // address's rows are in one chunk, in their order.
-        let rows: Vec<(i64, i64, NaiveDate, Option<String>)> =
-            per_chunk(self.ids.as_deref(), |chunk| {
-                let mut query = occupancies::table
-                    .inner_join(people::table)
-                    .filter(occupancies::start_date.le(on))
-                    .filter(
-                        occupancies::end_date
-                            .is_null()
-                            .or(occupancies::end_date.ge(on)),
-                    )
-                    .select((
-                        occupancies::address_id,
-                        occupancies::person_id,
-                        people::date_of_birth,
-                        occupancies::household,
-                    ))
-                    .order(occupancies::id)
-                    .into_boxed();
-                if let Some(chunk) = chunk {
-                    query = query.filter(occupancies::address_id.eq_any(chunk));
-                }
-                query.load(conn)
-            })?;
+        let rows: Vec<OccupantRow> = per_chunk(self.ids.as_deref(), |chunk| {
+            let mut query = occupancies::table
+                .inner_join(people::table)
+                .filter(occupancies::start_date.le(on))
+                .filter(
+                    occupancies::end_date
+                        .is_null()
+                        .or(occupancies::end_date.ge(on)),
+                )
+                .select((
+                    occupancies::address_id,
+                    occupancies::person_id,
+                    people::date_of_birth,
+                    occupancies::household,
+                    occupancies::source,
+                    occupancies::start_date,
+                ))
+                .order(occupancies::id)
+                .into_boxed();
+            if let Some(chunk) = chunk {
+                query = query.filter(occupancies::address_id.eq_any(chunk));
+            }
+            query.load(conn)
+        })?;
 
         let person_ids = self.ids.is_some().then(|| {
             let mut ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
@@ -224,21 +237,89 @@ impl Builder {
                 employers.push(facts.clone());
             }
         }
-        for (address_id, person_id, date_of_birth, household) in rows {
+        let registered_at = self.registrations(conn, &rows)?;
+        for (address_id, person_id, date_of_birth, household, source, start) in rows {
             let Some(snapshot) = self.snapshot(address_id) else {
                 continue;
             };
-            if snapshot.occupants.iter().any(|o| o.person_id == person_id) {
-                continue;
-            }
-            snapshot.occupants.push(Occupant {
-                person_id,
-                date_of_birth,
-                household,
-                employers: employers_of.get(&person_id).cloned().unwrap_or_default(),
+            let known = snapshot
+                .occupants
+                .iter()
+                .position(|o| o.person_id == person_id);
+            let index = known.unwrap_or_else(|| {
+                snapshot.occupants.push(Occupant {
+                    person_id,
+                    date_of_birth,
+                    household,
+                    employers: employers_of.get(&person_id).cloned().unwrap_or_default(),
+                    registered: false,
+                    declared_since: None,
+                    registered_elsewhere: registered_at
+                        .get(&person_id)
+                        .is_some_and(|at| at.iter().any(|a| *a != address_id)),
+                });
+                snapshot.occupants.len() - 1
             });
+            let occupant = &mut snapshot.occupants[index];
+            match source {
+                OccupancySource::Registry => occupant.registered = true,
+                OccupancySource::Declaration => {
+                    occupant.declared_since = Some(
+                        occupant
+                            .declared_since
+                            .map_or(start, |since| since.min(start)),
+                    );
+                }
+                OccupancySource::Inspection | OccupancySource::Manual => {}
+            }
         }
         Ok(())
+    }
+
+    /// Where the people of `rows` are registered in the BRP on the day, and
+    /// whether any extract was ever imported.
+    fn registrations(
+        &mut self,
+        conn: &mut DbConnection,
+        rows: &[OccupantRow],
+    ) -> QueryResult<HashMap<i64, Vec<i64>>> {
+        let any: Option<i64> = occupancies::table
+            .filter(occupancies::source.eq(OccupancySource::Registry))
+            .select(occupancies::id)
+            .first(conn)
+            .optional()?;
+        let imported = any.is_some();
+        for snapshot in &mut self.snapshots {
+            snapshot.registry_imported = imported;
+        }
+        let mut registered_at: HashMap<i64, Vec<i64>> = HashMap::new();
+        if !imported {
+            return Ok(registered_at);
+        }
+        let mut query = occupancies::table
+            .filter(occupancies::start_date.le(self.on))
+            .filter(
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(self.on)),
+            )
+            .filter(occupancies::source.eq(OccupancySource::Registry))
+            .select((occupancies::person_id, occupancies::address_id))
+            .into_boxed();
+        if self.ids.is_some() {
+            let mut declared: Vec<i64> = rows
+                .iter()
+                .filter(|r| r.4 == OccupancySource::Declaration)
+                .map(|r| r.1)
+                .collect();
+            declared.sort_unstable();
+            declared.dedup();
+            query = query.filter(occupancies::person_id.eq_any(declared));
+        }
+        for (person_id, address_id) in query.load::<(i64, i64)>(conn)? {
+            registered_at.entry(person_id).or_default().push(address_id);
+        }
+        Ok(registered_at)
     }
 
     /// Move-ins within the window, ended occupancies included.
@@ -250,6 +331,7 @@ impl Builder {
         let on = self.on;
         let rows: Vec<(i64, NaiveDate)> = per_chunk(self.ids.as_deref(), |chunk| {
             let mut query = occupancies::table
+                .filter(occupancies::source.ne(OccupancySource::Registry))
                 .filter(occupancies::start_date.gt(since))
                 .filter(occupancies::start_date.le(on))
                 .select((occupancies::address_id, occupancies::start_date))

@@ -21,5 +21,7 @@ wire_enum! {
         PersonRead = "person.read",
         /// Everything held on a person was exported.
         PersonExport = "person.export",
+        /// A BRP extract of the registered residents was imported.
+        ResidentExtractImport = "resident-extract.import",
     }
 }

@@ -10,6 +10,7 @@ pub mod filing;
 pub mod maps;
 pub mod organisations;
 pub mod people;
+pub mod residents;
 pub mod synthetic;
 
 use diesel::result::QueryResult;

@@ -210,6 +210,9 @@ pub fn snapshots(plan: &CityPlan, on: NaiveDate) -> Vec<AddressSnapshot> {
                     .unwrap_or(on),
                 household: rng.chance(0.5).then(|| format!("h{address}")),
                 employers: agency.iter().cloned().collect(),
+                registered: false,
+                declared_since: on.checked_sub_days(Days::new(days_ago)),
+                registered_elsewhere: false,
             });
             snapshot
                 .move_ins

@@ -5,11 +5,11 @@
 
 use std::cell::Cell;
 
-use rocket::http::Status;
+use rocket::http::{ContentType, Status};
 use serde_json::{Value, json};
 use woonregister::auth::Role;
 
-use crate::support::{TestApp, address_body, declaration_body, organisation_body};
+use crate::support::{Reply, TestApp, address_body, declaration_body, organisation_body};
 
 /// The callers of every row, in the order of a row's `expect` column.
 const CALLERS: [Option<Role>; 5] = [
@@ -19,6 +19,10 @@ const CALLERS: [Option<Role>; 5] = [
     Some(Role::Agency),
     None,
 ];
+
+/// An extract with a header and no residents.
+const EMPTY_EXTRACT: &str =
+    "bsn;familyName;givenNames;dateOfBirth;postcode;houseNumber;registeredSince\n";
 
 const S200: Status = Status::Ok;
 const S201: Status = Status::Created;
@@ -51,6 +55,8 @@ enum Body {
     Batch,
     /// `{}`.
     EmptyObject,
+    /// A BRP extract with no residents, as `text/csv`.
+    Extract,
 }
 
 /// One row: the route as mounted, the request to send, and the status
@@ -99,7 +105,7 @@ impl Fixture {
             declaration_body(1, on_behalf)
         };
         match body {
-            Body::Empty => None,
+            Body::Empty | Body::Extract => None,
             Body::NewAddress => Some(address_body(self.next())),
             Body::AddressChange => Some(json!({"bedrooms": 3})),
             Body::LandlordLink => Some(json!({
@@ -124,6 +130,15 @@ fn person_of(app: &TestApp, declaration_id: i64) -> i64 {
         &app.token(Role::Staff),
     );
     staff_view.json()["worker"]["personId"].as_i64().unwrap()
+}
+
+/// Sends a row's request: JSON, or `text/csv` for an extract.
+fn send(app: &TestApp, row: &Row, token: Option<&str>, body: Option<&Value>) -> Reply {
+    if matches!(row.body, Body::Extract) {
+        app.post_raw(&row.path, token, ContentType::CSV, EMPTY_EXTRACT)
+    } else {
+        app.send(row.method, &row.path, token, body)
+    }
 }
 
 #[test]
@@ -179,6 +194,8 @@ fn every_endpoint_admits_exactly_its_roles() {
         row("GET",    "/api/v1/signals?<query..>",       "/api/v1/signals",                     Body::Empty,              [S200, S200, S200, S403, S401]),
         row("GET",    "/api/v1/addresses/<id>/signals",  format!("{address}/signals"),          Body::Empty,              [S200, S200, S200, S403, S401]),
         row("POST",   "/api/v1/signal-evaluations",      "/api/v1/signal-evaluations",          Body::EmptyObject,        [S200, S200, S403, S403, S401]),
+        row("POST",   "/api/v1/resident-extracts?<query..>", "/api/v1/resident-extracts?asOf=2026-11-01",
+                                                                                                Body::Extract,            [S200, S403, S403, S403, S401]),
         row("GET",    "/api/v1/hotspots?<query..>",      "/api/v1/hotspots",                    Body::Empty,              [S200, S200, S200, S403, S401]),
         // Last: withdrawing ends what the rows above change.
         row("DELETE", "/api/v1/declarations/<id>",       &declaration,                          Body::Empty,              [S204, S204, S403, S204, S401]),
@@ -214,7 +231,7 @@ fn every_endpoint_admits_exactly_its_roles() {
             let expected = row.expect[index];
             let body = fixture.make(row.body, caller);
             let token = caller.map(|role| app.token(role));
-            let reply = app.send(row.method, &row.path, token.as_deref(), body.as_ref());
+            let reply = send(&app, row, token.as_deref(), body.as_ref());
             let who = caller.map_or_else(|| "no token".to_owned(), |role| format!("{role:?}"));
             assert_eq!(
                 reply.status, expected,

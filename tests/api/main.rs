@@ -20,6 +20,7 @@ mod migrations;
 mod neighbourhoods;
 mod organisations;
 mod people;
+mod residents;
 mod signals;
 mod smtp;
 mod snapshots;

@@ -70,7 +70,7 @@ fn filing_declarations_raises_an_explained_overcrowding_signal() {
     assert_eq!(overcrowding["severity"], "high");
     assert_eq!(
         overcrowding["evidence"]["summary"],
-        "5 occupants on 38 m² = 7.6 m² per person; norm 12 m² per person"
+        "5 occupants on 38 m² = 7.6 m² per person; norm 12 m² per person; counted from 5 declared, each person once"
     );
     assert!(
         overcrowding["evidence"]["norm"]

@@ -237,6 +237,21 @@ impl TestApp {
         Reply::read(request.dispatch())
     }
 
+    /// POST a body with this content type (e.g. `text/csv`) and a token.
+    pub fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: ContentType,
+        body: &str,
+    ) -> Reply {
+        let mut request = self.client.post(path).header(content_type).body(body);
+        if let Some(token) = token {
+            request = request.header(Header::new("Authorization", format!("Bearer {token}")));
+        }
+        Reply::read(request.dispatch())
+    }
+
     /// GET with a token.
     pub fn get(&self, path: &str, token: &str) -> Reply {
         self.send("GET", path, Some(token), None)

@@ -9,6 +9,7 @@ pub mod group;
 mod households;
 mod inspection;
 mod overcrowding;
+mod registration;
 mod ruleset;
 mod snapshot;
 mod turnover;
@@ -54,6 +55,11 @@ wire_enum! {
         UncertifiedAgency = "uncertified-agency",
         /// The last inspection found more people than were declared.
         UndeclaredOccupants = "undeclared-occupants",
+        /// A worker declared here for longer than the grace period is not
+        /// registered here in the BRP.
+        DeclaredNotRegistered = "declared-not-registered",
+        /// A declared worker is registered in the BRP at another address.
+        RegisteredElsewhere = "registered-elsewhere",
     }
 }
 
@@ -147,6 +153,8 @@ fn judge(rule: RuleId, snapshot: &AddressSnapshot, rules: &RuleSet, on: NaiveDat
         RuleId::HighTurnover => turnover::high_turnover(snapshot, rules, on),
         RuleId::UncertifiedAgency => dependency::uncertified_agency(snapshot),
         RuleId::UndeclaredOccupants => inspection::undeclared_occupants(snapshot),
+        RuleId::DeclaredNotRegistered => registration::declared_not_registered(snapshot, rules, on),
+        RuleId::RegisteredElsewhere => registration::registered_elsewhere(snapshot, rules),
     }
 }
 
@@ -251,6 +259,9 @@ pub(crate) mod test_support {
             date_of_birth: NaiveDate::parse_from_str(born, "%Y-%m-%d").unwrap_or_default(),
             household: household.map(str::to_owned),
             employers: Vec::new(),
+            registered: false,
+            declared_since: None,
+            registered_elsewhere: false,
         }
     }
 

@@ -59,6 +59,12 @@ pub struct RuleSet {
     pub high_turnover_min_move_ins: u32,
     /// The window of `high_turnover_min_move_ins`, in days.
     pub high_turnover_window_days: u32,
+    /// A declared worker must be registered at the address after this many
+    /// days (Wet BRP: stays of more than four months within six).
+    pub registration_grace_days: u32,
+    /// This many declared workers registered at another address fires
+    /// `registered-elsewhere`.
+    pub registered_elsewhere_min_occupants: u32,
     /// The risk score of an address never exceeds this.
     pub max_risk_score: u32,
     /// `overcrowding-floor-area`.
@@ -94,6 +100,12 @@ pub struct RuleSet {
     /// `undeclared-occupants`.
     #[serde(rename = "undeclared-occupants")]
     pub undeclared_occupants: RuleSetting,
+    /// `declared-not-registered`.
+    #[serde(rename = "declared-not-registered")]
+    pub declared_not_registered: RuleSetting,
+    /// `registered-elsewhere`.
+    #[serde(rename = "registered-elsewhere")]
+    pub registered_elsewhere: RuleSetting,
 }
 
 impl Default for RuleSet {
@@ -107,6 +119,8 @@ impl Default for RuleSet {
             employer_concentration_min_occupants: 4,
             high_turnover_min_move_ins: 6,
             high_turnover_window_days: 90,
+            registration_grace_days: 120,
+            registered_elsewhere_min_occupants: 1,
             max_risk_score: 100,
             overcrowding_floor_area: RuleSetting::new(
                 30,
@@ -155,6 +169,16 @@ impl Default for RuleSet {
                 "Wtta (mandatory from 2027); SNA certification",
             ),
             undeclared_occupants: RuleSetting::new(30, Severity::High, "inspection outcome"),
+            declared_not_registered: RuleSetting::new(
+                15,
+                Severity::Medium,
+                "Wet BRP art. 2.38 and 2.39: registration duty for stays of more than four months within six",
+            ),
+            registered_elsewhere: RuleSetting::new(
+                10,
+                Severity::Low,
+                "address quality (Landelijke Aanpak Adreskwaliteit)",
+            ),
         }
     }
 }
@@ -174,6 +198,8 @@ impl RuleSet {
             RuleId::HighTurnover => &self.high_turnover,
             RuleId::UncertifiedAgency => &self.uncertified_agency,
             RuleId::UndeclaredOccupants => &self.undeclared_occupants,
+            RuleId::DeclaredNotRegistered => &self.declared_not_registered,
+            RuleId::RegisteredElsewhere => &self.registered_elsewhere,
         }
     }
 

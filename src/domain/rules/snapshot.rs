@@ -34,6 +34,21 @@ pub struct Occupant {
     pub household: Option<String>,
     /// The occupant's current employers.
     pub employers: Vec<OrganisationFacts>,
+    /// Registered at this address in the BRP on the day.
+    pub registered: bool,
+    /// Declared at this address on the day: the first day of the earliest
+    /// declared occupancy in force.
+    pub declared_since: Option<NaiveDate>,
+    /// Registered in the BRP at another address of the municipality on
+    /// the day.
+    pub registered_elsewhere: bool,
+}
+
+impl Occupant {
+    /// Whether an agency declared this occupant here.
+    pub fn is_declared(&self) -> bool {
+        self.declared_since.is_some()
+    }
 }
 
 /// The terms of a declaration in force.
@@ -75,12 +90,16 @@ pub struct AddressSnapshot {
     pub occupants: Vec<Occupant>,
     /// The organisations letting, owning or managing it on the day.
     pub landlords: Vec<OrganisationFacts>,
-    /// The days people moved in (declared occupancies, ended ones too).
+    /// The days people moved in (occupancies of every source but the BRP,
+    /// ended ones too).
     pub move_ins: Vec<NaiveDate>,
     /// Declarations in force on the day.
     pub declarations: Vec<DeclaredTerms>,
     /// The last inspection with a head count.
     pub last_inspection: Option<InspectionFinding>,
+    /// Whether a BRP extract has ever been imported: without one, nobody
+    /// is known to be registered anywhere.
+    pub registry_imported: bool,
 }
 
 impl AddressSnapshot {
@@ -96,6 +115,7 @@ impl AddressSnapshot {
             move_ins: Vec::new(),
             declarations: Vec::new(),
             last_inspection: None,
+            registry_imported: false,
         }
     }
 }
