@@ -22,6 +22,7 @@ mod date;
 mod error;
 mod house_number;
 mod kvk;
+pub mod planning;
 mod postcode;
 pub mod rules;
 mod status;
