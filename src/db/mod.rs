@@ -8,6 +8,7 @@ pub mod connection;
 pub mod declarations;
 pub mod employments;
 pub mod housing_provisions;
+pub mod inspections;
 pub mod neighbourhoods;
 pub mod occupancies;
 pub mod organisations;
