@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod audit_events;
 pub mod connection;
 pub mod declarations;
+pub mod dossiers;
 pub mod employments;
 pub mod housing_provisions;
 pub mod inspections;

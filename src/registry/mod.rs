@@ -4,8 +4,10 @@
 //! (`cli`) call these and do nothing else of substance.
 
 pub mod addresses;
+pub mod dossier;
 pub mod evaluation;
 pub mod filing;
+pub mod inspections;
 pub mod maps;
 pub mod organisations;
 pub mod people;
