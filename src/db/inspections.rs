@@ -128,7 +128,10 @@ pub struct ListFilter {
 }
 
 /// Stores a new list.
-pub fn insert_list(conn: &mut DbConnection, new: &NewInspectionList) -> QueryResult<InspectionList> {
+pub fn insert_list(
+    conn: &mut DbConnection,
+    new: &NewInspectionList,
+) -> QueryResult<InspectionList> {
     diesel::insert_into(inspection_lists::table)
         .values((new, inspection_lists::created_at.eq(now())))
         .returning(inspection_lists::all_columns)
@@ -191,7 +194,10 @@ pub fn list_lists(
 ) -> QueryResult<(Vec<InspectionList>, i64)> {
     let total = filtered(filter).count().get_result(conn)?;
     let items = filtered(filter)
-        .order((inspection_lists::planned_for.desc(), inspection_lists::id.desc()))
+        .order((
+            inspection_lists::planned_for.desc(),
+            inspection_lists::id.desc(),
+        ))
         .limit(page.size)
         .offset(page.offset())
         .select(InspectionList::as_select())

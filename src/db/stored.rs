@@ -12,7 +12,8 @@ use diesel::sqlite::Sqlite;
 use crate::db::connection::MultiBackend;
 use crate::domain::rules::{Evidence, RuleId, Severity};
 use crate::domain::{
-    AuditAction, Bsn, DeclarationStatus, InspectionResult, OccupancySource, ProvisionRole, SignalStatus, UsagePurpose,
+    AuditAction, Bsn, DeclarationStatus, InspectionResult, OccupancySource, ProvisionRole,
+    SignalStatus, UsagePurpose,
 };
 
 /// Implements `ToSql`/`FromSql` as `Text` and `AsExpression`/`FromSqlRow`

@@ -207,7 +207,11 @@ fn occupants(
         BTreeMap::new();
     for occupancy in &current {
         let entry = by_person.entry(occupancy.person_id).or_insert_with(|| {
-            (occupancy.household.clone(), occupancy.start_date, BTreeSet::new())
+            (
+                occupancy.household.clone(),
+                occupancy.start_date,
+                BTreeSet::new(),
+            )
         });
         if entry.0.is_none() {
             entry.0.clone_from(&occupancy.household);
@@ -238,12 +242,18 @@ fn occupants(
         })
         .collect();
     occupants.sort_by(|a, b| {
-        (a.household.is_none(), &a.household, &a.person.family_name, a.person.id).cmp(&(
-            b.household.is_none(),
-            &b.household,
-            &b.person.family_name,
-            b.person.id,
-        ))
+        (
+            a.household.is_none(),
+            &a.household,
+            &a.person.family_name,
+            a.person.id,
+        )
+            .cmp(&(
+                b.household.is_none(),
+                &b.household,
+                &b.person.family_name,
+                b.person.id,
+            ))
     });
     Ok(occupants)
 }

@@ -151,7 +151,10 @@ pub fn plan_list(
         .iter()
         .map(|a| Candidate {
             id: a.id,
-            position: Point { x: a.rd_x, y: a.rd_y },
+            position: Point {
+                x: a.rd_x,
+                y: a.rd_y,
+            },
             risk: risk.get(&a.id).copied().unwrap_or(0),
         })
         .collect();
@@ -355,4 +358,42 @@ pub fn record_outcome(
 
 fn saturating_i32(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// E-mails a list to `to` with its CSV attached, through the outbox in the
+/// caller's transaction.
+pub fn mail_list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    to: &str,
+) -> Result<i64, ApiError> {
+    let list = read_list(conn, actor, id)?;
+    let attachment = crate::registry::list_exports::csv(&list).map_err(ApiError::internal)?;
+    let body = format!(
+        "Inspection list {id} for {} on {}: {} visits, {:.1} km walking.\n\
+         The visits in route order are in the attached CSV.\n",
+        list.list.inspector,
+        list.list.planned_for,
+        list.visits.len(),
+        list.list.total_distance_m / 1_000.0,
+    );
+    let message = crate::db::outbox::insert(
+        conn,
+        &crate::db::outbox::NewOutboxMessage {
+            recipient: to.to_owned(),
+            subject: format!("Inspection list {} ({})", list.list.planned_for, id),
+            body,
+            attachment_name: Some(format!("inspection-list-{id}.csv")),
+            attachment_content_type: Some("text/csv; charset=utf-8".to_owned()),
+            attachment: Some(attachment),
+        },
+    )?;
+    actor.record(
+        conn,
+        AuditAction::InspectionListMail,
+        format!("inspection-lists/{id}"),
+        PURPOSE,
+    )?;
+    Ok(message.id)
 }

@@ -8,6 +8,7 @@ pub mod dossier;
 pub mod evaluation;
 pub mod filing;
 pub mod inspections;
+pub mod list_exports;
 pub mod maps;
 pub mod organisations;
 pub mod people;
