@@ -13,6 +13,7 @@ mod declarations;
 mod durability;
 mod hardening;
 mod import;
+mod inspections;
 mod mail;
 mod migrations;
 mod neighbourhoods;
