@@ -57,8 +57,8 @@ mod tests {
 
     #[test]
     fn a_plan_holds_at_most_the_capacity_and_its_legs_add_up_to_the_total() {
-        let candidates: Vec<Candidate> = (0..30)
-            .map(|i| candidate(i, f64::from(i as i32) * 100.0, 0.0, 10 + (i as u32 % 7)))
+        let candidates: Vec<Candidate> = (0..30_u32)
+            .map(|i| candidate(i64::from(i), f64::from(i) * 100.0, 0.0, 10 + i % 7))
             .collect();
         let plan = plan(Point { x: 0.0, y: 0.0 }, &candidates, 8);
         assert_eq!(plan.visits.len(), 8);
