@@ -159,12 +159,18 @@ pub enum MailTransportKind {
 pub struct RetentionConfig {
     /// People whose last occupancy and employment ended longer ago than this are removed.
     pub months_after_last_activity: u32,
+    /// Inspections visited longer ago than this are removed.
+    pub inspection_months: u32,
+    /// Signals closed longer ago than this are removed.
+    pub closed_signal_months: u32,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
         Self {
             months_after_last_activity: 24,
+            inspection_months: 60,
+            closed_signal_months: 60,
         }
     }
 }

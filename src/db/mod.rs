@@ -15,6 +15,7 @@ pub mod occupancies;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
+pub mod retention;
 pub mod revoked_tokens;
 pub mod schema;
 pub mod signals;

@@ -12,6 +12,7 @@ pub mod list_exports;
 pub mod maps;
 pub mod organisations;
 pub mod people;
+pub mod retention;
 pub mod synthetic;
 
 use diesel::result::QueryResult;

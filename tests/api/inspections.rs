@@ -721,3 +721,39 @@ fn a_mailed_list_is_delivered_over_smtp_with_the_csv_attached() {
     assert_eq!(bad.invalid_param_names(), ["to"]);
     let _ = DeliveryReport::default();
 }
+
+#[test]
+fn the_export_command_writes_the_list_as_csv_and_geojson() {
+    let app = TestApp::new();
+    city_of_five(&app);
+    let list = plan(
+        &app,
+        &json!({"date": "2026-12-01", "inspector": "test-inspector", "capacity": 2, "start": start_west()}),
+    );
+    let id = list["id"].to_string();
+    let export = |format: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_woonregister"))
+            .args(["export", "inspection-list", &id, "--format", format])
+            .env("WOONREGISTER_DATABASE_URL", &app.config.database_url)
+            .env("WOONREGISTER_DATA_DIR", &app.config.data_dir)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    let csv_text = export("csv");
+    let geojson_text = export("geojson");
+
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv_text.strip_prefix('\u{feff}').unwrap().as_bytes());
+    let orders: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    assert_eq!(orders, ["1", "2"]);
+    let document: geojson::FeatureCollection = geojson_text.parse().unwrap();
+    assert_eq!(document.features.len(), 3, "two points and the route");
+}

@@ -19,6 +19,7 @@ mod migrations;
 mod neighbourhoods;
 mod organisations;
 mod people;
+mod retention;
 mod signals;
 mod smtp;
 mod snapshots;
