@@ -757,3 +757,67 @@ fn the_export_command_writes_the_list_as_csv_and_geojson() {
     let document: geojson::FeatureCollection = geojson_text.parse().unwrap();
     assert_eq!(document.features.len(), 3, "two points and the route");
 }
+
+#[test]
+fn a_planned_list_its_csv_and_a_dossier_keep_their_shape() {
+    let app = TestApp::new();
+    let ids = city_of_five(&app);
+    let list = plan(
+        &app,
+        &json!({"date": "2026-12-01", "inspector": "test-inspector", "capacity": 2, "start": start_west()}),
+    );
+    insta::assert_json_snapshot!("inspection_list_planned", list, {
+        ".id" => "[id]",
+        ".createdAt" => "[timestamp]",
+        ".items[].inspectionId" => "[id]",
+        ".items[].addressId" => "[id]",
+        ".items[].signals[].signalId" => "[id]",
+        ".items[].legDistanceM" => insta::rounded_redaction(0),
+        ".totalDistanceM" => insta::rounded_redaction(0),
+    });
+    let (_, _, csv_text) = get_with(
+        &app,
+        &format!("/api/v1/inspection-lists/{}", list["id"]),
+        &app.token(Role::Staff),
+        &[("Accept", "text/csv")],
+    );
+    insta::assert_snapshot!("inspection_list_csv", csv_text);
+    let dossier = app
+        .get(
+            &format!("/api/v1/addresses/{}/dossier", ids[0]),
+            &app.token(Role::Inspector),
+        )
+        .json();
+    insta::assert_json_snapshot!("address_dossier", dossier, {
+        ".address.id" => "[id]",
+        ".address.rdX" => insta::rounded_redaction(0),
+        ".address.rdY" => insta::rounded_redaction(0),
+        ".address.createdAt" => "[timestamp]",
+        ".address.updatedAt" => "[timestamp]",
+        ".occupants[].personId" => "[id]",
+        ".occupants[].age" => "[age]",
+        ".occupants[].employer.organisationId" => "[id]",
+        ".occupants[].employers[].organisationId" => "[id]",
+        ".households[].personIds[]" => "[id]",
+        ".landlords[].organisation.organisationId" => "[id]",
+        ".signals[].id" => "[id]",
+        ".signals[].addressId" => "[id]",
+        ".signals[].ruleSetVersion" => "[version]",
+        ".signals[].firstSeenAt" => "[timestamp]",
+        ".signals[].lastSeenAt" => "[timestamp]",
+        ".declarations[].id" => "[id]",
+        ".declarations[].personId" => "[id]",
+        ".declarations[].agency.organisationId" => "[id]",
+        ".declarations[].filedAt" => "[timestamp]",
+        ".inspections[].id" => "[id]",
+        ".inspections[].inspectionListId" => "[id]",
+        ".inspections[].addressId" => "[id]",
+        ".nearbySignals[].signal.id" => "[id]",
+        ".nearbySignals[].signal.addressId" => "[id]",
+        ".nearbySignals[].signal.ruleSetVersion" => "[version]",
+        ".nearbySignals[].signal.firstSeenAt" => "[timestamp]",
+        ".nearbySignals[].signal.lastSeenAt" => "[timestamp]",
+        ".nearbySignals[].address.id" => "[id]",
+        ".nearbySignals[].distanceM" => insta::rounded_redaction(0),
+    });
+}
