@@ -22,7 +22,9 @@ use crate::db::Page;
 use crate::db::inspections::{InspectionList, ListFilter};
 use crate::error::ApiError;
 use crate::geo::Wgs84Point;
-use crate::registry::inspections::{self as registry, ListWithVisits, PlanRequest, Visit};
+use crate::registry::inspections::{
+    self as registry, ListWithVisits, PlanRequest, SignalAtPlanning, Visit,
+};
 use crate::registry::list_exports;
 
 /// Routes of this module.
@@ -144,6 +146,34 @@ pub fn read_inspection_list(f: &mut Fields<'_>, max_capacity: u32) -> Option<Ins
     })
 }
 
+/// A signal as it stood when the visit was planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedSignalView {
+    /// The signal's id.
+    pub signal_id: i64,
+    /// The rule.
+    pub rule: String,
+    /// `low`, `medium` or `high`.
+    pub severity: String,
+    /// Its weight in the risk score.
+    pub score: i32,
+    /// Why, in one sentence.
+    pub summary: String,
+}
+
+impl From<&SignalAtPlanning> for PlannedSignalView {
+    fn from(s: &SignalAtPlanning) -> Self {
+        Self {
+            signal_id: s.signal_id,
+            rule: s.rule.to_string(),
+            severity: s.severity.to_string(),
+            score: s.score,
+            summary: s.summary.clone(),
+        }
+    }
+}
+
 /// The address and findings of one visit, in route order.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -177,8 +207,7 @@ pub struct InspectionListItem {
     /// The rules of the open signals when planned.
     pub rules: Vec<String>,
     /// The open signals when planned.
-    #[schema(value_type = Vec<Object>)]
-    pub signals: Vec<Value>,
+    pub signals: Vec<PlannedSignalView>,
     /// People living there now, each once.
     pub occupant_count: usize,
     /// The current landlords' names.
@@ -210,11 +239,7 @@ impl From<&Visit> for InspectionListItem {
             longitude: a.longitude,
             risk_score: i.risk_score,
             rules: visit.signals.iter().map(|s| s.rule.to_string()).collect(),
-            signals: visit
-                .signals
-                .iter()
-                .filter_map(|s| serde_json::to_value(s).ok())
-                .collect(),
+            signals: visit.signals.iter().map(PlannedSignalView::from).collect(),
             occupant_count: visit.occupant_count,
             landlord: visit.landlord.clone(),
             leg_distance_m: i.leg_distance_m,
