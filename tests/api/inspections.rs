@@ -821,3 +821,74 @@ fn a_planned_list_its_csv_and_a_dossier_keep_their_shape() {
         ".nearbySignals[].distanceM" => insta::rounded_redaction(0),
     });
 }
+
+#[test]
+fn undeclared_occupants_counts_registered_and_declared_people_together() {
+    let app = TestApp::new();
+    let ids = city_of_five(&app);
+    let registered = woonregister::db::people::insert(
+        &mut app.db(),
+        &woonregister::db::people::PersonFields {
+            bsn: None,
+            family_name: "Jansen".to_owned(),
+            given_names: "Piet".to_owned(),
+            date_of_birth: date("1980-02-03"),
+            nationality: None,
+        },
+    )
+    .unwrap();
+    occupancies::insert(
+        &mut app.db(),
+        &NewOccupancy {
+            person_id: registered.id,
+            address_id: ids[0],
+            start_date: date("2025-01-01"),
+            end_date: None,
+            household: Some("jansen".to_owned()),
+            source: OccupancySource::Registry,
+            declaration_id: None,
+        },
+    )
+    .unwrap();
+    let list = plan(
+        &app,
+        &json!({"date": "2026-12-01", "inspector": "test-inspector", "capacity": 1, "start": start_west()}),
+    );
+    let path = format!(
+        "/api/v1/inspections/{}/outcome",
+        list["items"][0]["inspectionId"]
+    );
+    let undeclared_is_open = || {
+        let signals = app
+            .get(
+                &format!("/api/v1/addresses/{}/signals", ids[0]),
+                &app.token(Role::Staff),
+            )
+            .json();
+        signals["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["rule"] == json!("undeclared-occupants") && s["status"] == json!("open"))
+    };
+
+    let two = app.post(
+        &path,
+        &app.token(Role::Inspector),
+        &json!({"visitedAt": "2026-11-26T10:00:00Z", "result": "no-violation", "personsFound": 2}),
+    );
+    let two_fires = undeclared_is_open();
+    let three = app.post(
+        &path,
+        &app.token(Role::Inspector),
+        &json!({"visitedAt": "2026-11-26T10:00:00Z", "result": "violation", "personsFound": 3}),
+    );
+    let three_fires = undeclared_is_open();
+
+    assert_eq!((two.status, three.status), (Status::Ok, Status::Ok));
+    assert!(
+        !two_fires,
+        "one declared and one registered person make two known"
+    );
+    assert!(three_fires, "three found is more than the two known");
+}
