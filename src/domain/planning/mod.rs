@@ -1,5 +1,5 @@
 //! Inspection planning, pure: which open-signal addresses an inspector
-//! visits on a day and in which order. [`select`] trades risk against
+//! visits on a day and in which order. [`select()`] trades risk against
 //! walking distance to fill the capacity; [`route`] orders the chosen
 //! visits as a short walk from the start (nearest neighbour, then 2-opt
 //! and segment moves). Positions are RD New metres; nothing here knows of
