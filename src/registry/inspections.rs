@@ -138,7 +138,11 @@ pub fn plan_list(
         .filter(|(id, score)| **score >= min_score && !excluded.contains(id))
         .map(|(id, _)| *id)
         .collect();
-    let mut candidates_addresses = addresses::by_ids(conn, &ids)?;
+    // In chunks, far below either backend's limit on bound parameters.
+    let mut candidates_addresses = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1_000) {
+        candidates_addresses.extend(addresses::by_ids(conn, chunk)?);
+    }
     if !request.neighbourhoods.is_empty() {
         candidates_addresses.retain(|a| {
             a.neighbourhood_code
