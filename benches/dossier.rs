@@ -56,6 +56,20 @@ fn dossier_read(c: &mut Criterion) {
             .unwrap_or_else(|e| panic!("dossier: {e:?}"))
         });
     });
+    // The same read rolled back: the queries without the commit (and its
+    // fsync) of the audit entry.
+    c.bench_function("dossier queries only, rolled back, SQLite", |b| {
+        b.iter(|| {
+            let id = *next.next().unwrap_or(&1);
+            let outcome = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+                let dossier = read_dossier(conn, &rules, &actor, id, today())
+                    .unwrap_or_else(|e| panic!("dossier: {e:?}"));
+                std::hint::black_box(dossier);
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(outcome.is_err(), "rolled back");
+        });
+    });
 }
 
 criterion_group!(benches, dossier_read);
