@@ -30,6 +30,8 @@ pub struct AppConfig {
     pub retention: RetentionConfig,
     /// How long a request body may take to arrive, in seconds.
     pub body_timeout_seconds: u64,
+    /// Inspection planning.
+    pub planning: PlanningConfig,
 }
 
 impl Default for AppConfig {
@@ -43,6 +45,7 @@ impl Default for AppConfig {
             rules: RuleSet::default(),
             retention: RetentionConfig::default(),
             body_timeout_seconds: 10,
+            planning: PlanningConfig::default(),
         }
     }
 }
@@ -156,12 +159,44 @@ pub enum MailTransportKind {
 pub struct RetentionConfig {
     /// People whose last occupancy and employment ended longer ago than this are removed.
     pub months_after_last_activity: u32,
+    /// Inspections visited longer ago than this are removed.
+    pub inspection_months: u32,
+    /// Signals closed longer ago than this are removed.
+    pub closed_signal_months: u32,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
         Self {
             months_after_last_activity: 24,
+            inspection_months: 60,
+            closed_signal_months: 60,
+        }
+    }
+}
+
+/// Inspection planning: where lists start and which addresses wait.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct PlanningConfig {
+    /// WGS84 latitude of the default start (the town hall).
+    pub start_latitude: f64,
+    /// WGS84 longitude of the default start.
+    pub start_longitude: f64,
+    /// An address visited this many days ago or less is not planned again.
+    pub revisit_after_days: u32,
+    /// The most visits one list holds.
+    pub max_capacity: u32,
+}
+
+impl Default for PlanningConfig {
+    fn default() -> Self {
+        // Vlaardingen town hall, Markt 11.
+        Self {
+            start_latitude: 51.9073,
+            start_longitude: 4.3417,
+            revisit_after_days: 90,
+            max_capacity: 50,
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::api::{
     API_VERSION, BASE_PATH, addresses, audit_events, declarations, health, neighbourhoods,
     organisations, people, resident_extracts, signals,
 };
+use crate::api::{dossiers, inspection_lists, inspections};
 use crate::error::{InvalidParam, Problem};
 
 #[derive(OpenApi)]
@@ -52,6 +53,12 @@ use crate::error::{InvalidParam, Problem};
         signals::list_address_signals,
         signals::create_signal_evaluation,
         signals::list_hotspots,
+        dossiers::get_address_dossier,
+        inspection_lists::create_inspection_list,
+        inspection_lists::list_inspection_lists,
+        inspection_lists::get_inspection_list,
+        inspection_lists::create_inspection_list_mailing,
+        inspections::record_inspection_outcome,
     ),
     components(schemas(Problem, InvalidParam)),
     tags(
@@ -64,6 +71,7 @@ use crate::error::{InvalidParam, Problem};
         (name = "residents", description = "The registered residents from the BRP extract"),
         (name = "audit", description = "The audit trail of personal data"),
         (name = "signals", description = "Explained signals, evaluation and hotspots"),
+        (name = "inspection planning", description = "Walking lists, their exports and visit outcomes"),
     )
 )]
 struct ApiDoc;
@@ -271,7 +279,7 @@ mod tests {
 
     use super::openapi_json;
     use crate::api::request::{Fields, fields_read_by};
-    use crate::api::{addresses, declarations, organisations};
+    use crate::api::{addresses, declarations, inspection_lists, inspections, organisations};
 
     /// The property paths of a schema, nested objects as `outer.inner`.
     fn schema_paths(document: &Value, name: &str, prefix: &str) -> Vec<String> {
@@ -344,6 +352,24 @@ mod tests {
                 "OrganisationChanges",
                 Box::new(|f| {
                     organisations::read_organisation(f);
+                }),
+            ),
+            (
+                "InspectionListInput",
+                Box::new(|f| {
+                    inspection_lists::read_inspection_list(f, 50);
+                }),
+            ),
+            (
+                "MailingInput",
+                Box::new(|f| {
+                    inspection_lists::read_mailing(f);
+                }),
+            ),
+            (
+                "OutcomeInput",
+                Box::new(|f| {
+                    inspections::read_outcome(f);
                 }),
             ),
         ];

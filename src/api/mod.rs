@@ -7,7 +7,10 @@ pub mod audit_events;
 pub mod context;
 pub mod declarations;
 pub mod docs;
+pub mod dossiers;
 pub mod health;
+pub mod inspection_lists;
+pub mod inspections;
 pub mod neighbourhoods;
 pub mod organisations;
 pub mod people;
@@ -38,6 +41,7 @@ pub fn routes() -> Vec<Route> {
     [
         health::routes(),
         addresses::routes(),
+        dossiers::routes(),
         declarations::routes(),
         organisations::routes(),
         neighbourhoods::routes(),
@@ -45,6 +49,8 @@ pub fn routes() -> Vec<Route> {
         resident_extracts::routes(),
         signals::routes(),
         audit_events::routes(),
+        inspection_lists::routes(),
+        inspections::routes(),
     ]
     .concat()
 }

@@ -247,6 +247,20 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional nested object: absent or `null` gives `None`, an object
+    /// is read by `read` like [`Self::nested`].
+    pub fn optional_nested<T>(
+        &mut self,
+        name: &'static str,
+        read: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+    ) -> Option<T> {
+        if self.is_survey || self.object.get(name).is_some_and(|v| !v.is_null()) {
+            return self.nested(name, read);
+        }
+        self.note(name);
+        None
+    }
+
     /// Corrections to a nested object in a PATCH body: absent gives `None`
     /// (nothing changes), an object is read by `read` (its own fields may
     /// be absent too), `null` is a problem, as the object is required.

@@ -125,6 +125,10 @@ role_guard!(
     Staff, [Staff, Admin], "do this; it is for staff"
 );
 role_guard!(
+    /// An inspector (or an administrator): records what visits found.
+    Inspector, [Inspector, Admin], "do this; it is for inspectors"
+);
+role_guard!(
     /// A municipal official: inspector, staff or administrator.
     Official, [Inspector, Staff, Admin], "do this; it is for municipal officials"
 );

@@ -6,6 +6,6 @@ pub mod guards;
 pub mod keys;
 pub mod token;
 
-pub use guards::{Admin, Agency, AnyRole, Official, Staff};
+pub use guards::{Admin, Agency, AnyRole, Inspector, Official, Staff};
 pub use keys::KeySet;
 pub use token::{Claims, IssuedToken, Role};

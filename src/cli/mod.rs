@@ -2,7 +2,9 @@
 //! subcommand it serves the API.
 
 pub mod audit;
+pub mod export;
 pub mod import;
+pub mod retention;
 pub mod signals;
 pub mod token;
 
@@ -52,6 +54,18 @@ pub enum Command {
         #[command(subcommand)]
         action: audit::AuditCommand,
     },
+    /// Export data as files.
+    Export {
+        /// What to export.
+        #[command(subcommand)]
+        what: export::ExportCommand,
+    },
+    /// Remove personal data past its retention period.
+    Retention {
+        /// What to do.
+        #[command(subcommand)]
+        action: retention::RetentionCommand,
+    },
     /// Print the OpenAPI document as JSON.
     Openapi,
 }
@@ -67,6 +81,8 @@ pub fn run() -> ExitCode {
         Command::Token { action } => token::run(&figment, action),
         Command::Audit { action } => audit::run(&figment, action),
         Command::Signals { action } => signals::run(&figment, action),
+        Command::Export { what } => export::run(&figment, what),
+        Command::Retention { action } => retention::run(&figment, action),
         Command::Openapi => print_openapi(),
     };
     match outcome {

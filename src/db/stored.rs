@@ -12,7 +12,8 @@ use diesel::sqlite::Sqlite;
 use crate::db::connection::MultiBackend;
 use crate::domain::rules::{Evidence, RuleId, Severity};
 use crate::domain::{
-    AuditAction, Bsn, DeclarationStatus, OccupancySource, ProvisionRole, SignalStatus, UsagePurpose,
+    AuditAction, Bsn, DeclarationStatus, InspectionResult, OccupancySource, ProvisionRole,
+    SignalStatus, UsagePurpose,
 };
 
 /// Implements `ToSql`/`FromSql` as `Text` and `AsExpression`/`FromSqlRow`
@@ -65,6 +66,8 @@ stored_as_text!(OccupancySource, |text| OccupancySource::parse(&text)
     .ok_or_else(|| unknown("occupancy source", &text)));
 stored_as_text!(ProvisionRole, |text| ProvisionRole::parse(&text)
     .ok_or_else(|| unknown("housing provision role", &text)));
+stored_as_text!(InspectionResult, |text| InspectionResult::parse(&text)
+    .ok_or_else(|| unknown("inspection result", &text)));
 stored_as_text!(AuditAction, |text| AuditAction::parse(&text)
     .ok_or_else(|| unknown("audit action", &text)));
 stored_as_text!(RuleId, |text| RuleId::parse(&text)

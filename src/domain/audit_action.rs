@@ -23,5 +23,19 @@ wire_enum! {
         PersonExport = "person.export",
         /// A BRP extract of the registered residents was imported.
         ResidentExtractImport = "resident-extract.import",
+        /// An address's dossier was read before a visit.
+        DossierRead = "dossier.read",
+        /// An inspection list was planned.
+        InspectionListCreate = "inspection-list.create",
+        /// An inspection list was read or exported.
+        InspectionListRead = "inspection-list.read",
+        /// Inspection lists were listed.
+        InspectionListList = "inspection-list.list",
+        /// An inspection list was e-mailed.
+        InspectionListMail = "inspection-list.mail",
+        /// The outcome of an inspection was recorded.
+        InspectionOutcome = "inspection.outcome",
+        /// People past the retention period were removed.
+        RetentionApply = "retention.apply",
     }
 }

@@ -22,6 +22,7 @@ mod date;
 mod error;
 mod house_number;
 mod kvk;
+pub mod planning;
 mod postcode;
 pub mod rules;
 mod status;
@@ -37,7 +38,9 @@ pub use error::ValueError;
 pub use house_number::{HouseLetter, HouseNumber, HouseNumberAddition};
 pub use kvk::KvkNumber;
 pub use postcode::Postcode;
-pub use status::{DeclarationStatus, OccupancySource, ProvisionRole, SignalStatus};
+pub use status::{
+    DeclarationStatus, InspectionResult, OccupancySource, ProvisionRole, SignalStatus,
+};
 pub use text::{check_single_line, is_forbidden_in_single_line};
 pub use usage_purpose::UsagePurpose;
 pub use wire_name::UnknownName;

@@ -54,6 +54,18 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What an inspection visit found.
+    pub enum InspectionResult as "inspection result" {
+        /// Nothing against the rules.
+        NoViolation = "no-violation",
+        /// A violation was found.
+        Violation = "violation",
+        /// The inspector could not get in.
+        NoAccess = "no-access",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,7 +127,7 @@ pub fn bedrooms(count: i64) -> Result<u32, String> {
 }
 
 /// Why a position is refused, if it is: it must lie in the Netherlands.
-fn position_problem(latitude: f64, longitude: f64) -> Option<InvalidParam> {
+pub fn position_problem(latitude: f64, longitude: f64) -> Option<InvalidParam> {
     (!Wgs84Point::new(latitude, longitude).in_rd_domain())
         .then(|| InvalidParam::new("latitude", "with longitude, must lie in the Netherlands"))
 }

@@ -5,12 +5,16 @@
 
 pub mod addresses;
 pub mod csv;
+pub mod dossier;
 pub mod evaluation;
 pub mod filing;
+pub mod inspections;
+pub mod list_exports;
 pub mod maps;
 pub mod organisations;
 pub mod people;
 pub mod residents;
+pub mod retention;
 pub mod synthetic;
 
 use diesel::result::QueryResult;

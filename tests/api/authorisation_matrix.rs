@@ -26,6 +26,7 @@ const EMPTY_EXTRACT: &str =
 
 const S200: Status = Status::Ok;
 const S201: Status = Status::Created;
+const S202: Status = Status::Accepted;
 const S204: Status = Status::NoContent;
 const S303: Status = Status::SeeOther;
 const S401: Status = Status::Unauthorized;
@@ -57,6 +58,12 @@ enum Body {
     EmptyObject,
     /// A BRP extract with no residents, as `text/csv`.
     Extract,
+    /// A planning request for the test inspector.
+    NewInspectionList,
+    /// A mailing to an inspector.
+    Mailing,
+    /// A visit's outcome.
+    Outcome,
 }
 
 /// One row: the route as mounted, the request to send, and the status
@@ -119,6 +126,13 @@ impl Fixture {
             Body::DeclarationChange => Some(json!({"household": "changed"})),
             Body::Batch => Some(json!({"declarations": [filing()]})),
             Body::EmptyObject => Some(json!({})),
+            Body::NewInspectionList => Some(json!({
+                "date": "2026-12-01", "inspector": "test-inspector", "capacity": 8
+            })),
+            Body::Mailing => Some(json!({"to": "inspector@example.org"})),
+            Body::Outcome => Some(json!({
+                "visitedAt": "2026-11-20T10:00:00Z", "result": "no-access"
+            })),
         }
     }
 }
@@ -142,6 +156,7 @@ fn send(app: &TestApp, row: &Row, token: Option<&str>, body: Option<&Value>) -> 
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one table names every endpoint")]
 fn every_endpoint_admits_exactly_its_roles() {
     let app = TestApp::new();
     let address_id = app.create_address(&address_body(1))["id"].as_i64().unwrap();
@@ -165,6 +180,21 @@ fn every_endpoint_admits_exactly_its_roles() {
     let organisation = format!("/api/v1/organisations/{organisation_id}");
     let declaration = format!("/api/v1/declarations/{declaration_id}");
     let person = format!("/api/v1/people/{person_id}");
+    // A signalled address on a list for the test inspector: one visit.
+    let planned = app.post(
+        "/api/v1/inspection-lists",
+        &app.token(Role::Staff),
+        &json!({"date": "2026-12-01", "inspector": "test-inspector", "capacity": 1}),
+    );
+    assert_eq!(planned.status, Status::Created, "{}", planned.body);
+    let planned = planned.json();
+    let list = format!("/api/v1/inspection-lists/{}", planned["id"]);
+    let inspection = format!(
+        "/api/v1/inspections/{}/outcome",
+        planned["items"][0]["inspectionId"]
+            .as_i64()
+            .expect("the declared address is planned")
+    );
 
     #[rustfmt::skip]
     let table = [
@@ -197,6 +227,12 @@ fn every_endpoint_admits_exactly_its_roles() {
         row("POST",   "/api/v1/resident-extracts?<query..>", "/api/v1/resident-extracts?asOf=2026-11-01",
                                                                                                 Body::Extract,            [S200, S403, S403, S403, S401]),
         row("GET",    "/api/v1/hotspots?<query..>",      "/api/v1/hotspots",                    Body::Empty,              [S200, S200, S200, S403, S401]),
+        row("GET",    "/api/v1/addresses/<id>/dossier",  format!("{address}/dossier"),          Body::Empty,              [S200, S200, S200, S403, S401]),
+        row("POST",   "/api/v1/inspection-lists",        "/api/v1/inspection-lists",            Body::NewInspectionList,  [S201, S201, S403, S403, S401]),
+        row("GET",    "/api/v1/inspection-lists?<query..>", "/api/v1/inspection-lists",         Body::Empty,              [S200, S200, S200, S403, S401]),
+        row("GET",    "/api/v1/inspection-lists/<id>",   &list,                                 Body::Empty,              [S200, S200, S200, S403, S401]),
+        row("POST",   "/api/v1/inspection-lists/<id>/mailings", format!("{list}/mailings"),     Body::Mailing,            [S202, S202, S403, S403, S401]),
+        row("POST",   "/api/v1/inspections/<id>/outcome", &inspection,                          Body::Outcome,            [S200, S403, S200, S403, S401]),
         // Last: withdrawing ends what the rows above change.
         row("DELETE", "/api/v1/declarations/<id>",       &declaration,                          Body::Empty,              [S204, S204, S403, S204, S401]),
     ];
