@@ -53,7 +53,9 @@ pub fn people_past(conn: &mut DbConnection, cutoff: NaiveDate) -> QueryResult<Ve
 /// Removes these people's occupancies, employments and personal data. A
 /// person a declaration still refers to keeps a row without names, BSN or
 /// nationality and with only the year of birth; the others are deleted.
-/// The declarations lose their household labels. Gives the rows deleted.
+/// The declarations lose their household labels and the worker's
+/// personal fields as declared (the year of birth stays). Gives the rows
+/// deleted.
 pub fn remove_people(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
     let mut deleted = 0;
     for chunk in ids.chunks(500) {
@@ -64,8 +66,15 @@ pub fn remove_people(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize>
         deleted +=
             diesel::delete(employments::table.filter(employments::person_id.eq_any(chunk.clone())))
                 .execute(conn)?;
+        // A declaration keeps the worker as declared: that goes too.
         diesel::update(declarations::table.filter(declarations::person_id.eq_any(chunk.clone())))
-            .set(declarations::household.eq(None::<String>))
+            .set((
+                declarations::household.eq(None::<String>),
+                declarations::worker_bsn.eq(None::<String>),
+                declarations::worker_family_name.eq(REMOVED),
+                declarations::worker_given_names.eq(""),
+                declarations::worker_nationality.eq(None::<String>),
+            ))
             .execute(conn)?;
         let declared: HashSet<i64> = declarations::table
             .filter(declarations::person_id.eq_any(chunk.clone()))
@@ -90,6 +99,9 @@ pub fn remove_people(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize>
                         people::date_of_birth.eq(year_only),
                         people::updated_at.eq(crate::db::now()),
                     ))
+                    .execute(conn)?;
+                diesel::update(declarations::table.filter(declarations::person_id.eq(id)))
+                    .set(declarations::worker_date_of_birth.eq(year_only))
                     .execute(conn)?;
             } else {
                 deleted += diesel::delete(people::table.find(id)).execute(conn)?;

@@ -26,22 +26,27 @@ fn retention(app: &TestApp, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn file(app: &TestApp, family_name: &str, start: &str, end: Option<&str>) -> i64 {
+/// Files a declaration as staff; gives the person's and the declaration's id.
+fn file(app: &TestApp, family_name: &str, start: &str, end: Option<&str>) -> (i64, i64) {
     let mut body = declaration_body(1, Some("11111111"));
     body["worker"] = worker(family_name, None);
     body["startDate"] = json!(start);
     body["endDate"] = json!(end);
     let reply = app.post("/api/v1/declarations", &app.token(Role::Staff), &body);
     assert_eq!(reply.status, Status::Created, "{}", reply.body);
-    reply.json()["worker"]["personId"].as_i64().unwrap()
+    let filed = reply.json();
+    (
+        filed["worker"]["personId"].as_i64().unwrap(),
+        filed["id"].as_i64().unwrap(),
+    )
 }
 
 #[test]
 fn retention_removes_only_people_whose_last_occupancy_ended_before_the_period() {
     let app = TestApp::new();
     app.create_address(&address_body(1));
-    let gone = file(&app, "Gone", "2020-01-01", Some("2021-06-30"));
-    let staying = file(&app, "Staying", "2026-01-01", None);
+    let (gone, gone_declaration) = file(&app, "Gone", "2020-01-01", Some("2021-06-30"));
+    let (staying, _) = file(&app, "Staying", "2026-01-01", None);
     diesel::sql_query("UPDATE people SET updated_at = '2021-07-01 00:00:00'")
         .execute(&mut app.db())
         .unwrap();
@@ -66,6 +71,18 @@ fn retention_removes_only_people_whose_last_occupancy_ended_before_the_period() 
         occupancies::for_person(&mut app.db(), gone)
             .unwrap()
             .is_empty()
+    );
+    let declared = app
+        .get(
+            &format!("/api/v1/declarations/{gone_declaration}"),
+            &app.token(Role::Staff),
+        )
+        .json();
+    assert_eq!(
+        declared["worker"],
+        json!({"personId": gone, "bsnMasked": null, "familyName": "(removed)",
+               "givenNames": "", "dateOfBirth": "1990-01-01", "nationality": null}),
+        "the worker as declared is removed too"
     );
     let kept = people::find(&mut app.db(), staying).unwrap().unwrap();
     assert_eq!(kept.family_name, "Staying");
