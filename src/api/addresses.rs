@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::request::{self, Fields, JsonObject, no_problems, read_object, value};
+use crate::api::request::{
+    self, Fields, JsonObject, OneValuePerKey, no_problems, read_object, value,
+};
 use crate::api::{Db, ListBody, location};
 use crate::auth::{AnyRole, Official, Role, Staff};
 use crate::config::AppConfig;
@@ -387,6 +389,7 @@ impl AddressQuery {
 #[get("/addresses?<query..>")]
 pub async fn list_addresses(
     caller: AnyRole,
+    _one_value_per_key: OneValuePerKey,
     db: Db,
     query: AddressQuery,
 ) -> Result<Json<ListBody<AddressView>>, ApiError> {

@@ -6,7 +6,7 @@ use rocket::{FromForm, Route, get, routes};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::request::{self, no_problems};
+use crate::api::request::{self, OneValuePerKey, no_problems};
 use crate::api::{Db, ListBody};
 use crate::auth::Admin;
 use crate::db::audit_events::{self, AuditEvent, AuditFilter};
@@ -108,6 +108,7 @@ fn moment(text: &str) -> Result<NaiveDateTime, &'static str> {
 #[get("/audit-events?<query..>")]
 pub async fn list_audit_events(
     _admin: Admin,
+    _one_value_per_key: OneValuePerKey,
     db: Db,
     query: AuditQuery,
 ) -> Result<Json<ListBody<AuditEventView>>, ApiError> {

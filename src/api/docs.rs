@@ -140,9 +140,42 @@ fn referenced_schemas(value: &Value, names: &mut Vec<String>) {
     }
 }
 
+/// The characters single-line text may not hold (see
+/// [`crate::domain::check_single_line`]), as a regular-expression class.
+const FORBIDDEN_IN_TEXT: &str =
+    "\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069";
+
+/// The pattern of free text: no control or bidirectional formatting
+/// character and, in a body (`may_be_blank` false), something besides
+/// white space; a blank query value is taken as no filter.
+fn single_line_pattern(may_be_blank: bool) -> String {
+    let forbidden = FORBIDDEN_IN_TEXT;
+    if may_be_blank {
+        format!("^[^{forbidden}]*$")
+    } else {
+        format!("^[^{forbidden}]*[^\\s{forbidden}][^{forbidden}]*$")
+    }
+}
+
+/// Gives a string schema without a pattern, format or enum the pattern
+/// of single-line text, which is what the readers accept.
+fn state_single_line(schema: &mut Value, may_be_blank: bool) {
+    let is_string = schema["type"] == "string"
+        || schema["type"]
+            .as_array()
+            .is_some_and(|types| types.iter().any(|t| t == "string"));
+    let is_free = ["pattern", "format", "enum", "$ref"]
+        .iter()
+        .all(|key| schema.get(key).is_none());
+    if is_string && is_free {
+        schema["pattern"] = json!(single_line_pattern(may_be_blank));
+    }
+}
+
 /// Marks every object schema a request body uses, nested ones included,
 /// with `additionalProperties: false`: the readers refuse unknown fields,
-/// and the document says so.
+/// and the document says so. Their free-text fields get the single-line
+/// pattern.
 fn close_request_schemas(doc: &mut Value) {
     let mut pending = Vec::new();
     if let Some(paths) = doc["paths"].as_object() {
@@ -160,9 +193,12 @@ fn close_request_schemas(doc: &mut Value) {
             continue;
         }
         let schema = &mut doc["components"]["schemas"][&name];
-        if schema["properties"].is_object() {
-            schema["additionalProperties"] = json!(false);
+        if let Some(properties) = schema["properties"].as_object_mut() {
+            for property in properties.values_mut() {
+                state_single_line(property, false);
+            }
             referenced_schemas(&schema["properties"], &mut pending);
+            schema["additionalProperties"] = json!(false);
         }
         closed.push(name);
     }
@@ -184,6 +220,11 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     } else {
         json!([{"bearerAuth": []}])
     };
+    if let Some(parameters) = operation["parameters"].as_array_mut() {
+        for parameter in parameters {
+            state_single_line(&mut parameter["schema"], true);
+        }
+    }
     let has_body = operation.get("requestBody").is_some();
     let has_input = has_body
         || operation["parameters"]

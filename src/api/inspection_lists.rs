@@ -14,7 +14,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::context::RequestContext;
-use crate::api::request::{self, Fields, JsonObject, no_problems, read_object, value};
+use crate::api::request::{
+    self, Fields, JsonObject, OneValuePerKey, no_problems, read_object, value,
+};
 use crate::api::{Db, GeoJson, ListBody, location};
 use crate::auth::{Official, Staff};
 use crate::config::AppConfig;
@@ -428,6 +430,7 @@ impl InspectionListQuery {
 #[get("/inspection-lists?<query..>")]
 pub async fn list_inspection_lists(
     official: Official,
+    _one_value_per_key: OneValuePerKey,
     context: RequestContext,
     db: Db,
     query: InspectionListQuery,

@@ -8,7 +8,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::request::{self, Fields, JsonObject, no_problems, read_object, value};
+use crate::api::request::{
+    self, Fields, JsonObject, OneValuePerKey, no_problems, read_object, value,
+};
 use crate::api::{Db, ListBody, location};
 use crate::auth::Staff;
 use crate::config::AppConfig;
@@ -256,6 +258,7 @@ pub struct OrganisationQuery {
 #[get("/organisations?<query..>")]
 pub async fn list_organisations(
     _staff: Staff,
+    _one_value_per_key: OneValuePerKey,
     db: Db,
     query: OrganisationQuery,
 ) -> Result<Json<ListBody<OrganisationView>>, ApiError> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use rocket::data::{self, Data, FromData, ToByteUnit};
-use rocket::request::Request;
+use rocket::request::{FromRequest, Outcome, Request};
 use serde_json::{Map, Value};
 
 use crate::config::AppConfig;
@@ -379,10 +379,20 @@ pub mod value {
         }
     }
 
-    /// A whole number.
+    /// A whole number (`2` or `2.0`: JSON does not tell them apart).
     pub fn integer(value: &Value) -> Result<i64, String> {
         value
             .as_i64()
+            .or_else(|| {
+                let n = value
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)?;
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "a whole number below 2^53, checked just above"
+                )]
+                Some(n as i64)
+            })
             .ok_or_else(|| "must be a whole number".to_owned())
     }
 
@@ -505,5 +515,29 @@ pub fn no_problems(errors: Vec<InvalidParam>) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::invalid(errors))
+    }
+}
+
+/// Refuses a query string that names a key more than once: every query
+/// value of the API is a single value, and a repeated one is a mistake the
+/// client should hear of rather than have one of them silently win.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OneValuePerKey;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for OneValuePerKey {
+    type Error = ApiError;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
+        let mut seen = std::collections::HashSet::new();
+        for field in request.query_fields() {
+            let key = field.name.source().as_str();
+            if !seen.insert(key) {
+                let error = ApiError::invalid_field(key, "must be given once");
+                GuardFailure::remember(request, &error);
+                return Outcome::Error((error.status(), error));
+            }
+        }
+        Outcome::Success(Self)
     }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::request::{self, no_problems};
+use crate::api::request::{self, OneValuePerKey, no_problems};
 use crate::api::{Db, GeoJson, ListBody};
 use crate::auth::{Official, Staff};
 use crate::config::AppConfig;
@@ -356,6 +356,7 @@ fn point_features(rows: &[(Signal, Address)], config: &AppConfig) -> Vec<Value> 
 #[get("/signals?<query..>")]
 pub async fn list_signals(
     _official: Official,
+    _one_value_per_key: OneValuePerKey,
     wants_geojson: WantsGeoJson,
     config: &State<AppConfig>,
     db: Db,
@@ -596,6 +597,7 @@ fn hotspot_feature((i, hotspot): (usize, &Hotspot)) -> Value {
 #[get("/hotspots?<query..>")]
 pub async fn list_hotspots(
     _official: Official,
+    _one_value_per_key: OneValuePerKey,
     config: &State<AppConfig>,
     db: Db,
     query: HotspotQuery,

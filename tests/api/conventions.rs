@@ -223,3 +223,41 @@ fn printing_the_openapi_document_into_a_reader_that_stops_early_is_quiet() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_query_key_given_twice_is_refused_naming_the_key() {
+    let app = TestApp::new();
+    let staff = app.token(Role::Staff);
+    for path in [
+        "/api/v1/addresses?postcode=3131AB&postcode=3132AB",
+        "/api/v1/declarations?status=ended&status=accepted",
+        "/api/v1/signals?pageSize=5&pageSize=6",
+        "/api/v1/hotspots?radiusM=100&radiusM=200",
+        "/api/v1/organisations?page=1&page=2",
+    ] {
+        let reply = app.get(path, &staff);
+        assert_eq!(reply.status, Status::BadRequest, "{path}");
+        assert_eq!(
+            reply.invalid_param_names().len(),
+            1,
+            "{path}: {}",
+            reply.body
+        );
+    }
+}
+
+#[test]
+fn a_whole_number_written_with_a_fraction_of_zero_is_a_whole_number() {
+    let app = TestApp::new();
+    let mut body = address_body(7);
+    body["houseNumber"] = json!(7.0);
+    body["bedrooms"] = json!(2.0);
+
+    let reply = app.post("/api/v1/addresses", &app.token(Role::Staff), &body);
+
+    assert_eq!(reply.status, Status::Created, "{}", reply.body);
+    assert_eq!(reply.json()["houseNumber"], 7);
+    body["houseNumber"] = json!(7.5);
+    let reply = app.post("/api/v1/addresses", &app.token(Role::Staff), &body);
+    assert_eq!(reply.status, Status::BadRequest);
+}

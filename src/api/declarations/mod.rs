@@ -19,7 +19,7 @@ pub use input::{
 pub use views::{BatchItemResult, BatchResults, DeclarationView, DeclaredAddressView, WorkerView};
 
 use crate::api::context::RequestContext;
-use crate::api::request::{JsonObject, read_partially};
+use crate::api::request::{JsonObject, OneValuePerKey, read_partially};
 use crate::api::{Db, ListBody, location};
 use crate::config::AppConfig;
 use crate::error::{ApiError, Problem};
@@ -83,6 +83,7 @@ pub async fn create_declaration(
 #[get("/declarations?<query..>")]
 pub async fn list_declarations(
     caller: DeclarationCaller,
+    _one_value_per_key: OneValuePerKey,
     context: RequestContext,
     db: Db,
     query: DeclarationParams,
