@@ -220,8 +220,11 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     } else {
         json!([{"bearerAuth": []}])
     };
-    if let Some(parameters) = operation["parameters"].as_array_mut() {
-        for parameter in parameters {
+    if let Some(parameters) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    {
+        for parameter in parameters.iter_mut().filter(|p| p["in"] == "query") {
             state_single_line(&mut parameter["schema"], true);
         }
     }

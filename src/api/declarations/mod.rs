@@ -42,7 +42,7 @@ pub fn routes() -> Vec<Route> {
     post, path = "/declarations", tag = "declarations", operation_id = "createDeclaration",
     request_body = DeclarationInput,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Retry key: the same key returns the first result and stores nothing new", min_length = 1, max_length = 200, pattern = "^[!-~]+$"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry key of 1 to 200 visible ASCII characters: the same key returns the first result and stores nothing new", min_length = 1, max_length = 200),
         ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log"),
         ("traceparent" = Option<String>, Header, description = "W3C trace context"),
     ),
@@ -191,7 +191,7 @@ pub async fn withdraw_declaration(
     post, path = "/declaration-batches", tag = "declarations", operation_id = "createDeclarationBatch",
     request_body = DeclarationBatchInput,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Retry key for the whole batch", min_length = 1, max_length = 200, pattern = "^[!-~]+$"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry key for the whole batch, 1 to 200 visible ASCII characters", min_length = 1, max_length = 200),
         ("X-Purpose" = Option<String>, Header, description = "Processing purpose for the audit log"),
         ("traceparent" = Option<String>, Header, description = "W3C trace context"),
     ),
