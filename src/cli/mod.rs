@@ -2,6 +2,7 @@
 //! subcommand it serves the API.
 
 pub mod audit;
+pub mod demo;
 pub mod import;
 pub mod signals;
 pub mod token;
@@ -25,7 +26,15 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default).
-    Serve,
+    Serve {
+        /// Fill an empty database with the demo city first, and print the
+        /// tokens to try it with.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill an empty database with a synthetic Vlaardingen drawn from the
+    /// CBS figures (deterministic for a seed).
+    Demo(demo::DemoArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Import data from a file.
@@ -60,8 +69,9 @@ pub enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let figment = AppConfig::figment();
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(figment),
+    let outcome = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(figment, demo),
+        Command::Demo(args) => demo::run(&figment, &args),
         Command::Migrate => migrate(&figment),
         Command::Import { what } => import::run(&figment, what),
         Command::Token { action } => token::run(&figment, action),
@@ -81,11 +91,29 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn serve(figment: rocket::figment::Figment) -> Result<(), String> {
+fn serve(figment: rocket::figment::Figment, with_demo: bool) -> Result<(), String> {
+    if with_demo {
+        let config = AppConfig::from_figment(&figment).map_err(|e| e.to_string())?;
+        let services = crate::app::open_services(config).map_err(|e| e.to_string())?;
+        let mut conn = services.pool.get().map_err(|e| e.to_string())?;
+        if crate::registry::demo::is_empty(&mut conn).map_err(|e| e.to_string())? {
+            let args = demo::DemoArgs {
+                scale: 1,
+                seed: crate::registry::demo::DEFAULT_SEED,
+                force: false,
+            };
+            demo::fill(&services, &args)?;
+        } else {
+            println!("woonregister: the database already holds data; serving it as it is");
+        }
+        println!("{}", demo::first_steps(&figment, &services.config)?);
+    }
     let rocket = crate::app::rocket(figment).map_err(|e| e.to_string())?;
-    println!(
-        "woonregister: to get an admin token run `woonregister token issue --role admin --subject <your-name>`"
-    );
+    if !with_demo {
+        println!(
+            "woonregister: to get an admin token run `woonregister token issue --role admin --subject <your-name>`"
+        );
+    }
     rocket::execute(rocket.launch())
         .map(drop)
         .map_err(|e| e.to_string())

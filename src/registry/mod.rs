@@ -4,6 +4,7 @@
 //! (`cli`) call these and do nothing else of substance.
 
 pub mod addresses;
+pub mod demo;
 pub mod evaluation;
 pub mod filing;
 pub mod maps;

@@ -1,0 +1,453 @@
+//! The demo city: a deterministic, seeded synthetic Vlaardingen drawn from
+//! the real CBS figures, stored through the registry's own use cases.
+//!
+//! - exactly the CBS dwelling count of every 100 m grid cell, at points
+//!   inside the cell, with the postcode digits of the PC4 area the cell's
+//!   centre lies in, street names, house numbers, letters and additions,
+//!   floor areas and bedrooms by dwelling type and building period, and
+//!   about three non-residential addresses per hundred dwellings
+//!   ([`registry::addresses::import_addresses`](crate::registry::addresses::import_addresses));
+//! - the registered residents of every buurt in households of the buurt's
+//!   size, loaded as one BRP extract through
+//!   [`residents::import`](crate::registry::residents::import);
+//! - 15 agencies and 40 landlords (8 in an agency's group) and about 1 400
+//!   labour migrants at about 300 dwellings, filed through
+//!   [`filing::file_batch`](crate::registry::filing::file_batch), a third of
+//!   the sites showing a problem pattern (see [`labour::Pattern`]).
+//!
+//! `--scale N` adds N − 1 shifted copies with distinct postcodes, one write
+//! transaction per copy so that memory stays bounded by a copy. A BRP extract
+//! is the whole truth, so only the first copy's residents go through the
+//! import; later copies are appended with the same bulk writes the import
+//! uses, and the signals are evaluated once at the end.
+//!
+//! Earlier inspections are not generated yet: they wait for the inspection
+//! planning use cases, so the `undeclared-occupants` rule fires nowhere in
+//! the demo city.
+
+pub mod city;
+pub mod data;
+pub mod labour;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Role;
+use crate::db::addresses::AddressKey;
+use crate::db::registrations::{self, NewRegistration, NewResident};
+use crate::db::schema::{addresses, organisations, people};
+use crate::db::snapshots::Scope;
+use crate::db::{DbConnection, organisations as stored_organisations};
+use crate::domain::rules::RuleSet;
+use crate::domain::{KvkNumber, OccupancySource};
+use crate::error::ApiError;
+use crate::registry::Actor;
+use crate::registry::filing::{self, Submission};
+use crate::registry::residents::extract::{Extract, Resident, Separator};
+use crate::registry::synthetic::Rng;
+use crate::registry::{addresses as address_use_cases, evaluation, residents};
+use city::{BsnSequence, DemoAddress};
+use data::{Buurt, Cell};
+use labour::{Pattern, Places, Site};
+
+/// The seed used when none is given.
+pub const DEFAULT_SEED: u64 = 2024;
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// The same seed (and day) gives the same city.
+    pub seed: u64,
+    /// Copies of the city, at least 1.
+    pub scale: usize,
+    /// The day the city is as of: declarations and registrations are dated
+    /// relative to it.
+    pub today: NaiveDate,
+    /// Only these buurten (all when `None`): for quick tests.
+    pub only_buurten: Option<BTreeSet<String>>,
+}
+
+impl DemoOptions {
+    /// The whole city once, as of today.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            scale: 1,
+            today: evaluation::today(),
+            only_buurten: None,
+        }
+    }
+}
+
+/// What was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DemoReport {
+    /// Addresses, residential or not.
+    pub addresses: usize,
+    /// Of which dwellings.
+    pub dwellings: usize,
+    /// Registered residents (including registered labour migrants).
+    pub residents: usize,
+    /// Agencies and landlords.
+    pub organisations: usize,
+    /// Declarations filed.
+    pub declarations: usize,
+    /// Labour-migrant sites.
+    pub sites: usize,
+    /// Sites with a problem pattern.
+    pub problem_sites: usize,
+}
+
+/// Why the demo city was not generated.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The database already holds data.
+    #[error(
+        "the database is not empty (it holds addresses, organisations or people); use --force to replace its contents"
+    )]
+    NotEmpty,
+    /// The bundled figures are unreadable.
+    #[error(transparent)]
+    Data(#[from] data::DataError),
+    /// A store failed; the copy's transaction was rolled back.
+    #[error("storing the demo city failed: {0}")]
+    Database(#[from] diesel::result::Error),
+    /// A declaration was refused (a generator defect).
+    #[error("a demo declaration was refused: {0}")]
+    Filing(String),
+}
+
+impl From<ApiError> for DemoError {
+    fn from(error: ApiError) -> Self {
+        Self::Filing(error.to_string())
+    }
+}
+
+/// A step done, for a progress bar: the copy and what was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// The copy, from 0.
+    pub copy: usize,
+    /// What was just stored.
+    pub what: &'static str,
+}
+
+/// Whether the database holds no addresses, organisations or people.
+pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
+    let count = addresses::table.count().get_result::<i64>(conn)?
+        + organisations::table.count().get_result::<i64>(conn)?
+        + people::table.count().get_result::<i64>(conn)?;
+    Ok(count == 0)
+}
+
+/// Generates the demo city into an empty database, one write transaction
+/// per copy; `progress` hears of every step.
+pub fn generate(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    options: &DemoOptions,
+    progress: &dyn Fn(Step),
+) -> Result<DemoReport, DemoError> {
+    if !is_empty(conn)? {
+        return Err(DemoError::NotEmpty);
+    }
+    let keep = |code: &str| {
+        options
+            .only_buurten
+            .as_ref()
+            .is_none_or(|only| only.contains(code))
+    };
+    let cells: Vec<Cell> = data::cells()?.into_iter().filter(|c| keep(&c.buurt)).collect();
+    let buurten: Vec<Buurt> = data::buurten()?.into_iter().filter(|b| keep(&b.buurt)).collect();
+    let actor = Actor {
+        subject: "demo".to_owned(),
+        role: Role::Staff,
+        purpose: None,
+        trace_id: format!("demo-{}", options.seed),
+    };
+    let kvks: Vec<KvkNumber> = crate::db::write_transaction(conn, |conn| {
+        labour::organisations()
+            .iter()
+            .map(|fields| {
+                stored_organisations::insert(conn, fields)?;
+                KvkNumber::parse(&fields.kvk_number)
+                    .map_err(|e| DemoError::Filing(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, DemoError>>()
+    })?;
+    let mut report = DemoReport {
+        organisations: kvks.len(),
+        ..DemoReport::default()
+    };
+    for copy in 0..options.scale.max(1) {
+        let plan = plan_copy(&cells, &buurten, &kvks, options, copy);
+        progress(Step {
+            copy,
+            what: "planned",
+        });
+        crate::db::write_transaction(conn, |conn| {
+            store_copy(conn, rules, &actor, &plan, options, progress)
+        })?;
+        report.add(&plan);
+    }
+    if options.scale > 1 {
+        crate::db::write_transaction(conn, |conn| {
+            evaluation::reevaluate(conn, rules, Scope::All, options.today, &|_, _| {})
+        })?;
+    }
+    Ok(report)
+}
+
+/// One copy of the city, planned in memory.
+#[derive(Debug, Clone)]
+pub struct CopyPlan {
+    /// Which copy.
+    pub copy: usize,
+    /// Its addresses.
+    pub addresses: Vec<DemoAddress>,
+    /// Its labour-migrant sites.
+    pub sites: Vec<Site>,
+    /// Its BRP extract rows: households, then registered labour migrants.
+    pub residents: Vec<Resident>,
+}
+
+impl DemoReport {
+    fn add(&mut self, plan: &CopyPlan) {
+        self.addresses += plan.addresses.len();
+        self.dwellings += plan.addresses.iter().filter(|a| a.is_dwelling()).count();
+        self.residents += plan.residents.len();
+        self.sites += plan.sites.len();
+        self.problem_sites += plan
+            .sites
+            .iter()
+            .filter(|s| s.pattern != Pattern::Unremarkable)
+            .count();
+        self.declarations += plan.sites.iter().map(|s| s.declarations.len()).sum::<usize>();
+    }
+}
+
+/// Plans copy `copy`: addresses, sites and residents. Pure: the same
+/// inputs give the same plan.
+pub fn plan_copy(
+    cells: &[Cell],
+    buurten: &[Buurt],
+    organisations: &[KvkNumber],
+    options: &DemoOptions,
+    copy: usize,
+) -> CopyPlan {
+    let addresses = city::addresses(cells, options.seed, copy);
+    let mut rng = Rng::new(options.seed ^ 0x51_7E5 ^ (copy as u64).wrapping_mul(0x2545_F491));
+    let mut bsns = BsnSequence::for_copy(copy);
+    let dwellings: Vec<usize> = (0..addresses.len())
+        .filter(|&i| addresses[i].is_dwelling())
+        .collect();
+    let site_count = (dwellings.len() / labour::DWELLINGS_PER_SITE).max(labour::MIN_SITES);
+    let mut candidates: Vec<usize> = dwellings
+        .iter()
+        .copied()
+        .filter(|&i| addresses[i].bedrooms() >= 2)
+        .collect();
+    shuffle(&mut rng, &mut candidates);
+    let reserved_count = (site_count + site_count / 16 + 1).min(candidates.len());
+    let reserved: BTreeSet<usize> = candidates[..reserved_count].iter().copied().collect();
+    let places = Places {
+        dwellings: candidates[..site_count.min(reserved_count)]
+            .iter()
+            .map(|&i| &addresses[i])
+            .collect(),
+        elsewhere: candidates[site_count.min(reserved_count)..reserved_count]
+            .iter()
+            .map(|&i| &addresses[i])
+            .collect(),
+        non_residential: addresses.iter().filter(|a| !a.is_dwelling()).collect(),
+    };
+    let sites = labour::sites(&mut rng, &mut bsns, options.today, organisations, &places);
+    let buurt_of: BTreeMap<AddressKey, &str> = addresses
+        .iter()
+        .map(|a| (a.fields.key(), a.buurt.as_str()))
+        .collect();
+    let mut migrants: Vec<Resident> = Vec::new();
+    for declaration in sites.iter().flat_map(|s| &s.declarations) {
+        if let (Some((address, since)), Some(bsn)) =
+            (&declaration.registered, &declaration.draft.worker.bsn)
+        {
+            migrants.push(Resident {
+                line: 0,
+                bsn: bsn.clone(),
+                family_name: declaration.draft.worker.family_name.clone(),
+                given_names: declaration.draft.worker.given_names.clone(),
+                date_of_birth: declaration.draft.worker.date_of_birth,
+                address: address.clone(),
+                registered_since: *since,
+                household: declaration.draft.household.clone(),
+            });
+        }
+    }
+    let mut registered_migrants: BTreeMap<&str, usize> = BTreeMap::new();
+    for migrant in &migrants {
+        if let Some(buurt) = buurt_of.get(&migrant.address.key()) {
+            *registered_migrants.entry(buurt).or_default() += 1;
+        }
+    }
+    let mut residents = Vec::new();
+    for buurt in buurten {
+        let free: Vec<&DemoAddress> = dwellings
+            .iter()
+            .filter(|&&i| addresses[i].buurt == buurt.buurt && !reserved.contains(&i))
+            .map(|&i| &addresses[i])
+            .collect();
+        let people = (buurt.inhabitants as usize)
+            .saturating_sub(registered_migrants.get(buurt.buurt.as_str()).copied().unwrap_or(0));
+        let first_line = residents.len() as u64 + 2;
+        residents.extend(city::residents(
+            &mut rng,
+            buurt,
+            &free,
+            people,
+            options.today,
+            &mut bsns,
+            first_line,
+        ));
+    }
+    for mut migrant in migrants {
+        migrant.line = residents.len() as u64 + 2;
+        residents.push(migrant);
+    }
+    CopyPlan {
+        copy,
+        addresses,
+        sites,
+        residents,
+    }
+}
+
+fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, rng.below(i + 1));
+    }
+}
+
+/// Stores one planned copy in the caller's transaction.
+fn store_copy(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    actor: &Actor,
+    plan: &CopyPlan,
+    options: &DemoOptions,
+    progress: &dyn Fn(Step),
+) -> Result<(), DemoError> {
+    let copy = plan.copy;
+    let fields: Vec<_> = plan.addresses.iter().map(|a| a.fields.clone()).collect();
+    address_use_cases::import_addresses(conn, rules, &fields, &|| {})?;
+    progress(Step {
+        copy,
+        what: "addresses",
+    });
+    for site in &plan.sites {
+        let items: Vec<Result<Submission, ApiError>> = site
+            .declarations
+            .iter()
+            .map(|d| {
+                Ok(Submission {
+                    agency: d.agency.clone(),
+                    draft: d.draft.clone(),
+                })
+            })
+            .collect();
+        for result in filing::file_batch(conn, rules, actor, &items, None)? {
+            result?;
+        }
+    }
+    progress(Step {
+        copy,
+        what: "declarations",
+    });
+    if copy == 0 {
+        let extract = Extract {
+            as_of: options.today,
+            separator: Separator::Comma,
+            byte_order_mark: false,
+            dropped_columns: vec![],
+            residents: plan.residents.clone(),
+        };
+        residents::import(conn, actor, rules, &extract, &|| {})?;
+    } else {
+        append_residents(conn, &plan.residents)?;
+    }
+    progress(Step {
+        copy,
+        what: "residents",
+    });
+    Ok(())
+}
+
+/// Appends a later copy's residents with the import's bulk writes: a new
+/// person per unknown BSN and one registration each.
+fn append_residents(conn: &mut DbConnection, rows: &[Resident]) -> QueryResult<()> {
+    let at = crate::db::now();
+    let address_ids = registrations::address_ids_by_key(conn)?;
+    let mut known = BTreeMap::new();
+    let mut new = Vec::new();
+    for row in rows {
+        if let Some(person) = crate::db::people::find_by_bsn(conn, &row.bsn)? {
+            known.insert(row.bsn.as_str().to_owned(), person.id);
+        } else {
+            new.push(NewResident {
+                bsn: Some(row.bsn.clone()),
+                family_name: row.family_name.clone(),
+                given_names: row.given_names.clone(),
+                date_of_birth: row.date_of_birth,
+                created_at: at,
+                updated_at: at,
+            });
+        }
+    }
+    let ids = registrations::insert_residents(conn, &new)?;
+    let registrations: Vec<NewRegistration> = rows
+        .iter()
+        .filter_map(|row| {
+            let person_id = known
+                .get(row.bsn.as_str())
+                .or_else(|| ids.get(row.bsn.as_str()))?;
+            Some(NewRegistration {
+                person_id: *person_id,
+                address_id: *address_ids.get(&row.address.key())?,
+                start_date: row.registered_since,
+                household: row.household.clone(),
+                source: OccupancySource::Registry,
+                created_at: at,
+            })
+        })
+        .collect();
+    registrations::insert(conn, &registrations).map(drop)
+}
+
+/// A digest of the stored city that ignores row times: every address, the
+/// organisations, and per address the rules' view (occupants, declarations,
+/// landlords, move-ins) and the open signals' rules and evidence.
+pub fn digest(conn: &mut DbConnection, on: NaiveDate) -> QueryResult<String> {
+    let mut hash = Sha256::new();
+    let mut stored: Vec<_> = crate::db::addresses::all_by_key(conn)?.into_values().collect();
+    stored.sort_by_key(|a| a.id);
+    for address in stored {
+        hash.update(format!("{}{:?}\n", address.id, address.fields()));
+    }
+    let mut organisations: Vec<_> = crate::db::snapshots::organisation_facts(conn)?
+        .into_iter()
+        .collect();
+    organisations.sort_by_key(|(id, _)| *id);
+    hash.update(format!("{organisations:?}\n"));
+    for snapshot in crate::db::snapshots::build(conn, Scope::All, on, 90)? {
+        hash.update(format!("{snapshot:?}\n"));
+    }
+    for signal in crate::db::signals::open_for(conn, None)? {
+        hash.update(format!(
+            "{} {} {:?}\n",
+            signal.address_id, signal.rule, signal.evidence
+        ));
+    }
+    Ok(format!("{:x}", hash.finalize()))
+}
