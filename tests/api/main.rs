@@ -10,6 +10,7 @@ mod authentication;
 mod authorisation_matrix;
 mod conventions;
 mod declarations;
+mod demo;
 mod durability;
 mod hardening;
 mod import;

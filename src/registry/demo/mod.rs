@@ -451,3 +451,79 @@ pub fn digest(conn: &mut DbConnection, on: NaiveDate) -> QueryResult<String> {
     }
     Ok(format!("{:x}", hash.finalize()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_plan(seed: u64) -> CopyPlan {
+        let options = DemoOptions {
+            today: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default(),
+            ..DemoOptions::new(seed)
+        };
+        let kvks: Vec<KvkNumber> = labour::organisations()
+            .iter()
+            .filter_map(|o| KvkNumber::parse(&o.kvk_number).ok())
+            .collect();
+        plan_copy(&data::cells().unwrap(), &data::buurten().unwrap(), &kvks, &options, 0)
+    }
+
+    /// The whole city at full size, without a database: every buurt's
+    /// dwellings exactly as the CBS grid counts them, its registered
+    /// residents within 1% of the CBS inhabitants wherever the grid puts
+    /// dwellings, and about 1 400 labour migrants at about 300 addresses,
+    /// most of them without a problem pattern.
+    #[test]
+    fn the_full_city_plan_follows_cbs_per_buurt_and_houses_the_labour_migrants() {
+        let plan = full_plan(DEFAULT_SEED);
+        let mut cbs_dwellings: BTreeMap<String, usize> = BTreeMap::new();
+        for cell in data::cells().unwrap() {
+            *cbs_dwellings.entry(cell.buurt).or_default() += cell.dwellings as usize;
+        }
+        let buurt_of: BTreeMap<AddressKey, &str> = plan
+            .addresses
+            .iter()
+            .map(|a| (a.fields.key(), a.buurt.as_str()))
+            .collect();
+        let mut dwellings: BTreeMap<&str, usize> = BTreeMap::new();
+        for address in plan.addresses.iter().filter(|a| a.is_dwelling()) {
+            *dwellings.entry(address.buurt.as_str()).or_default() += 1;
+        }
+        let mut residents: BTreeMap<&str, usize> = BTreeMap::new();
+        for resident in &plan.residents {
+            *residents.entry(buurt_of[&resident.address.key()]).or_default() += 1;
+        }
+        for buurt in data::buurten().unwrap() {
+            let code = buurt.buurt.as_str();
+            let planned = dwellings.get(code).copied().unwrap_or(0);
+            assert_eq!(planned, cbs_dwellings.get(code).copied().unwrap_or(0), "{code}");
+            if planned > 0 {
+                let people = residents.get(code).copied().unwrap_or(0) as f64;
+                let expected = f64::from(buurt.inhabitants);
+                assert!((people - expected).abs() <= expected * 0.01, "{code}: {people} vs {expected}");
+            }
+        }
+        assert_eq!(dwellings.values().sum::<usize>(), 36_100);
+        let total = plan.residents.len();
+        assert!((75_000..=77_000).contains(&total), "{total} residents");
+        let declarations: usize = plan.sites.iter().map(|s| s.declarations.len()).sum();
+        assert!((1_200..=1_600).contains(&declarations), "{declarations} declarations");
+        assert_eq!(plan.sites.len(), 300);
+        let problems = plan
+            .sites
+            .iter()
+            .filter(|s| s.pattern != Pattern::Unremarkable)
+            .count();
+        assert!(problems * 2 < plan.sites.len() && problems * 5 > plan.sites.len(), "{problems}");
+    }
+
+    #[test]
+    fn the_same_seed_plans_the_same_city_and_another_seed_another() {
+        let first = full_plan(1);
+        let again = full_plan(1);
+        assert_eq!(first.addresses, again.addresses);
+        assert_eq!(first.residents, again.residents);
+        assert_eq!(first.sites, again.sites);
+        assert_ne!(first.addresses, full_plan(2).addresses);
+    }
+}
