@@ -113,7 +113,7 @@ pub fn first_steps(figment: &Figment, config: &AppConfig) -> Result<String, Stri
         text.push_str(&format!("  {:<9} {}\n", role.as_str(), issued.token));
     }
     text.push_str(&format!(
-        "Try first (with TOKEN set to the staff token):\n  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/signals?limit=5'\n  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/addresses?postcode=3131AA'\n"
+        "Try first (with TOKEN set to the staff token):\n  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/signals?rule=agency-is-landlord&pageSize=5'\n  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/addresses?postcode=3131AA&pageSize=5'\n"
     ));
     Ok(text)
 }
