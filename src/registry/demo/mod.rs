@@ -19,7 +19,7 @@
 //! transaction per copy so that memory stays bounded by a copy. A BRP extract
 //! is the whole truth, so only the first copy's residents go through the
 //! import; later copies are appended with the same bulk writes the import
-//! uses, and the signals are evaluated once at the end.
+//! uses, and the copy's addresses are evaluated in its own transaction.
 //!
 //! Earlier inspections are not generated yet: they wait for the inspection
 //! planning use cases, so the `undeclared-occupants` rule fires nowhere in
@@ -52,6 +52,9 @@ use crate::registry::{addresses as address_use_cases, evaluation, residents};
 use city::{BsnSequence, DemoAddress};
 use data::{Buurt, Cell};
 use labour::{Pattern, Places, Site};
+
+/// Addresses re-evaluated per query batch in later copies.
+const EVALUATION_CHUNK: usize = 5_000;
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 2024;
@@ -192,11 +195,6 @@ pub fn generate(
             store_copy(conn, rules, &actor, &plan, options, progress)
         })?;
         report.add(&plan);
-    }
-    if options.scale > 1 {
-        crate::db::write_transaction(conn, |conn| {
-            evaluation::reevaluate(conn, rules, Scope::All, options.today, &|_, _| {})
-        })?;
     }
     Ok(report)
 }
@@ -341,11 +339,17 @@ fn store_copy(
 ) -> Result<(), DemoError> {
     let copy = plan.copy;
     let fields: Vec<_> = plan.addresses.iter().map(|a| a.fields.clone()).collect();
-    address_use_cases::import_addresses(conn, rules, &fields, &|| {})?;
-    progress(Step {
-        copy,
-        what: "addresses",
-    });
+    let mut address_ids: BTreeMap<AddressKey, i64> = BTreeMap::new();
+    if copy == 0 {
+        address_use_cases::import_addresses(conn, rules, &fields, &|| {})?;
+    } else {
+        // The copy's postcodes are new: insert without loading the stored
+        // addresses, so that memory stays bounded by one copy.
+        for row in &fields {
+            let stored = crate::db::addresses::insert(conn, row)?;
+            address_ids.insert(row.key(), stored.id);
+        }
+    }
     for site in &plan.sites {
         let items: Vec<Result<Submission, ApiError>> = site
             .declarations
@@ -375,7 +379,11 @@ fn store_copy(
         };
         residents::import(conn, actor, rules, &extract, &|| {})?;
     } else {
-        append_residents(conn, &plan.residents)?;
+        append_residents(conn, &plan.residents, &address_ids)?;
+        let ids: Vec<i64> = address_ids.values().copied().collect();
+        for chunk in ids.chunks(EVALUATION_CHUNK) {
+            evaluation::reevaluate_addresses(conn, rules, chunk)?;
+        }
     }
     progress(Step {
         copy,
@@ -386,9 +394,12 @@ fn store_copy(
 
 /// Appends a later copy's residents with the import's bulk writes: a new
 /// person per unknown BSN and one registration each.
-fn append_residents(conn: &mut DbConnection, rows: &[Resident]) -> QueryResult<()> {
+fn append_residents(
+    conn: &mut DbConnection,
+    rows: &[Resident],
+    address_ids: &BTreeMap<AddressKey, i64>,
+) -> QueryResult<()> {
     let at = crate::db::now();
-    let address_ids = registrations::address_ids_by_key(conn)?;
     let mut known = BTreeMap::new();
     let mut new = Vec::new();
     for row in rows {
