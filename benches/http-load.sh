@@ -34,19 +34,34 @@ agency=$("$bin" token issue --role agency --org 70000000 --subject load --ttl 2h
 server=$!
 until curl -sf "$api/health" >/dev/null; do sleep 0.5; done
 
-# A dwelling of the demo city to file at.
-first=$(curl -sf -H "Authorization: Bearer $staff" "$api/addresses?postcode=3131AA&pageSize=1")
-postcode=$(grep -o '"postcode":"[^"]*"' <<<"$first" | head -1 | cut -d'"' -f4)
-number=$(grep -o '"houseNumber":[0-9]*' <<<"$first" | head -1 | cut -d: -f2)
+# 500 dwellings of the demo city to file at, as a Lua table.
+curl -sf -H "Authorization: Bearer $staff" "$api/addresses?pageSize=500" >"$work/addresses.json"
+python3 - "$work/addresses.json" >"$work/places.lua" <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))["items"]
+rows = []
+for a in items:
+    if a.get("usagePurpose") != "residential":
+        continue
+    letter = json.dumps(a.get("houseLetter"))
+    addition = json.dumps(a.get("houseNumberAddition"))
+    rows.append('[[{"postcode":"%s","houseNumber":%d,"houseLetter":%s,"houseNumberAddition":%s}]]'
+                % (a["postcode"], a["houseNumber"], letter, addition))
+print("places = {" + ",".join(rows) + "}")
+PY
+postcode=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["postcode"])' "$work/addresses.json")
+number=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["items"][0]["houseNumber"])' "$work/addresses.json")
 
 cat >"$work/file.lua" <<LUA
+dofile("$work/places.lua")
 local n = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $agency"
 request = function()
   n = n + 1
-  local body = string.format('{"worker":{"bsn":null,"familyName":"Load %d-%d","givenNames":"A","dateOfBirth":"1990-01-01","nationality":"PL"},"address":{"postcode":"$postcode","houseNumber":$number,"houseLetter":null,"houseNumberAddition":null},"landlordKvkNumber":"70000100","household":null,"startDate":"2026-11-01","endDate":null,"rentPerMonthEur":450,"rentDeductedFromWages":false,"separateRentalContract":true}', math.random(1, 1000000000), n)
+  local place = places[math.random(1, #places)]
+  local body = string.format('{"worker":{"bsn":null,"familyName":"Load %d-%d","givenNames":"A","dateOfBirth":"1990-01-01","nationality":"PL"},"address":%s,"landlordKvkNumber":"70000100","household":null,"startDate":"2026-11-01","endDate":null,"rentPerMonthEur":450,"rentDeductedFromWages":false,"separateRentalContract":true}', math.random(1, 1000000000), n, place)
   return wrk.format(nil, "/api/v1/declarations", nil, body)
 end
 LUA
@@ -66,7 +81,7 @@ run "GET /api/v1/health (ceiling)" "$api/health"
 run "GET /api/v1/addresses/{id} (staff)" -s "$work/read.lua" "http://127.0.0.1:$ROCKET_PORT"
 run "POST /api/v1/declarations (agency)" -s "$work/file.lua" "http://127.0.0.1:$ROCKET_PORT"
 
-echo "== POST /api/v1/declaration-batches, 5 batches of 1 000"
+echo "== POST /api/v1/declaration-batches, 5 batches of 1 000 (all at one dwelling)"
 {
   printf '{"declarations":['
   for i in $(seq 1 1000); do

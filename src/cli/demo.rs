@@ -3,6 +3,7 @@
 //! [`crate::registry::demo`] and tell the user what to open and which
 //! tokens to use.
 
+use std::fmt::Write as _;
 use std::time::Instant;
 
 use chrono::TimeDelta;
@@ -64,11 +65,12 @@ pub fn fill(services: &Services, args: &DemoArgs) -> Result<DemoReport, String> 
         }
         bar.set_message(format!("copy {}: {}", step.copy + 1, step.what));
     };
-    let report = demo::generate(&mut conn, &services.config.rules, &options, &progress)
-        .map_err(|e| match e {
+    let report = demo::generate(&mut conn, &services.config.rules, &options, &progress).map_err(
+        |e| match e {
             DemoError::NotEmpty => format!("{e} (or choose another database_url)"),
             other => other.to_string(),
-        })?;
+        },
+    )?;
     bar.finish_and_clear();
     println!(
         "woonregister: generated the demo city (seed {}, scale {}) in {:.1} s: {} addresses ({} dwellings), {} registered residents, {} organisations, {} declarations at {} addresses ({} with a problem pattern)",
@@ -110,10 +112,11 @@ pub fn first_steps(figment: &Figment, config: &AppConfig) -> Result<String, Stri
             TimeDelta::days(7),
         )
         .map_err(|e| e.to_string())?;
-        text.push_str(&format!("  {:<9} {}\n", role.as_str(), issued.token));
+        let _ = writeln!(text, "  {:<9} {}", role.as_str(), issued.token);
     }
-    text.push_str(&format!(
+    let _ = write!(
+        text,
         "Try first (with TOKEN set to the staff token):\n  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/signals?rule=agency-is-landlord&pageSize=5'\n  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/addresses?postcode=3131AA&pageSize=5'\n"
-    ));
+    );
     Ok(text)
 }

@@ -66,7 +66,9 @@ fn the_demo_city_follows_cbs_per_buurt_fires_every_rule_and_leaves_most_addresse
     let mut dwellings: BTreeMap<String, u32> = BTreeMap::new();
     for (_, code, usage) in &stored {
         if *usage == UsagePurpose::Residential {
-            *dwellings.entry(code.clone().unwrap_or_default()).or_default() += 1;
+            *dwellings
+                .entry(code.clone().unwrap_or_default())
+                .or_default() += 1;
         }
     }
     let mut residents: BTreeMap<String, u32> = BTreeMap::new();
@@ -103,7 +105,10 @@ fn the_demo_city_follows_cbs_per_buurt_fires_every_rule_and_leaves_most_addresse
         .copied()
         .filter(|rule| *rule != RuleId::UndeclaredOccupants)
         .collect();
-    assert_eq!(fired, expected, "every rule but undeclared-occupants (no inspections yet)");
+    assert_eq!(
+        fired, expected,
+        "every rule but undeclared-occupants (no inspections yet)"
+    );
     let flagged: BTreeSet<i64> = open.iter().map(|s| s.address_id).collect();
     assert!(
         flagged.len() * 10 < stored.len(),

@@ -22,26 +22,88 @@ const SHIFT_M: f64 = 8_000.0;
 const COPIES_PER_ROW: usize = 20;
 
 const STREET_STEMS: [&str; 48] = [
-    "Hoog", "Schiedamse", "Maassluisse", "Kethel", "Holy", "Vaart", "Broek", "Babbers",
-    "Park", "Korte", "Lange", "Nieuwe", "Oude", "West", "Oost", "Zuid", "Noord", "Haring",
-    "Visser", "Loods", "Sluis", "Dijk", "Haven", "Molen", "Kerk", "Markt", "School", "Tuin",
-    "Linden", "Eiken", "Beuken", "Wilgen", "Esdoorn", "Iepen", "Populier", "Kastanje",
-    "Merel", "Lijster", "Zwaluw", "Reiger", "Meeuw", "Fazant", "Tulp", "Roos", "Lelie",
-    "Anjer", "Iris", "Dahlia",
+    "Hoog",
+    "Schiedamse",
+    "Maassluisse",
+    "Kethel",
+    "Holy",
+    "Vaart",
+    "Broek",
+    "Babbers",
+    "Park",
+    "Korte",
+    "Lange",
+    "Nieuwe",
+    "Oude",
+    "West",
+    "Oost",
+    "Zuid",
+    "Noord",
+    "Haring",
+    "Visser",
+    "Loods",
+    "Sluis",
+    "Dijk",
+    "Haven",
+    "Molen",
+    "Kerk",
+    "Markt",
+    "School",
+    "Tuin",
+    "Linden",
+    "Eiken",
+    "Beuken",
+    "Wilgen",
+    "Esdoorn",
+    "Iepen",
+    "Populier",
+    "Kastanje",
+    "Merel",
+    "Lijster",
+    "Zwaluw",
+    "Reiger",
+    "Meeuw",
+    "Fazant",
+    "Tulp",
+    "Roos",
+    "Lelie",
+    "Anjer",
+    "Iris",
+    "Dahlia",
 ];
 const STREET_KINDS: [&str; 8] = [
     "straat", "laan", "weg", "kade", "singel", "plein", "hof", "dreef",
 ];
 const FAMILY_NAMES: [&str; 24] = [
-    "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen",
-    "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters",
-    "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Yilmaz",
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "van Dijk",
+    "Bakker",
+    "Janssen",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Yilmaz",
     "El Amrani",
 ];
 const GIVEN_NAMES: [&str; 24] = [
-    "Daan", "Sem", "Lucas", "Milan", "Levi", "Noah", "Finn", "Jesse", "Bram", "Thijs",
-    "Emma", "Julia", "Mila", "Tess", "Sophie", "Zoë", "Sara", "Anna", "Eva", "Noor",
-    "Fatima", "Mohamed", "Anouk", "Ruben",
+    "Daan", "Sem", "Lucas", "Milan", "Levi", "Noah", "Finn", "Jesse", "Bram", "Thijs", "Emma",
+    "Julia", "Mila", "Tess", "Sophie", "Zoë", "Sara", "Anna", "Eva", "Noor", "Fatima", "Mohamed",
+    "Anouk", "Ruben",
 ];
 
 /// Non-residential addresses per hundred dwellings, about.
@@ -118,7 +180,7 @@ impl Postcodes {
     /// A postcode in `pc4` for a building of `size` addresses.
     fn next(&mut self, pc4: u16, size: u32) -> String {
         let used = self.used.entry(pc4).or_insert(0);
-        if *used % PER_POSTCODE + size > PER_POSTCODE && *used % PER_POSTCODE != 0 {
+        if *used % PER_POSTCODE + size > PER_POSTCODE && !used.is_multiple_of(PER_POSTCODE) {
             *used += PER_POSTCODE - *used % PER_POSTCODE;
         }
         let pair = *used / PER_POSTCODE;
@@ -179,6 +241,7 @@ struct Site<'a> {
 }
 
 impl Site<'_> {
+    #[expect(clippy::too_many_arguments, reason = "one address's parts")]
     fn address(
         &self,
         street: &str,
@@ -258,11 +321,13 @@ pub fn addresses(cells: &[Cell], seed: u64, copy: usize) -> Vec<DemoAddress> {
         while houses_left + flats_left > 0 {
             let x = cell.rd_x_min + 5.0 + rng.unit() * 90.0;
             let y = cell.rd_y_min + 5.0 + rng.unit() * 90.0;
-            let site = Site { cell, copy, x, y };
+            let place = Site { cell, copy, x, y };
             let period = weighted(&mut rng, &periods);
             let number = next_number(&mut numbers, &mut rng);
             if flats_left > 0 {
-                let size = u32::try_from(4 + rng.below(13)).unwrap_or(4).min(flats_left);
+                let size = u32::try_from(4 + rng.below(13))
+                    .unwrap_or(4)
+                    .min(flats_left);
                 flats_left -= size;
                 let postcode = postcodes.next(pc4, size);
                 let lettered = size <= 6 && rng.chance(0.5);
@@ -274,7 +339,7 @@ pub fn addresses(cells: &[Cell], seed: u64, copy: usize) -> Vec<DemoAddress> {
                     } else {
                         (None, Some((flat + 1).to_string()))
                     };
-                    out.extend(site.address(
+                    out.extend(place.address(
                         &street,
                         &postcode,
                         number,
@@ -289,7 +354,7 @@ pub fn addresses(cells: &[Cell], seed: u64, copy: usize) -> Vec<DemoAddress> {
                 let postcode = postcodes.next(pc4, 1);
                 let area = floor_area(&mut rng, false, period);
                 let rooms = bedrooms(&mut rng, false, area);
-                out.extend(site.address(
+                out.extend(place.address(
                     &street,
                     &postcode,
                     number,
@@ -304,7 +369,7 @@ pub fn addresses(cells: &[Cell], seed: u64, copy: usize) -> Vec<DemoAddress> {
         for _ in 0..extra {
             let x = cell.rd_x_min + 5.0 + rng.unit() * 90.0;
             let y = cell.rd_y_min + 5.0 + rng.unit() * 90.0;
-            let site = Site { cell, copy, x, y };
+            let place = Site { cell, copy, x, y };
             let usage = [
                 UsagePurpose::Retail,
                 UsagePurpose::Office,
@@ -313,7 +378,7 @@ pub fn addresses(cells: &[Cell], seed: u64, copy: usize) -> Vec<DemoAddress> {
             let number = next_number(&mut numbers, &mut rng);
             let postcode = postcodes.next(pc4, 1);
             let area = (80.0 + rng.unit() * 520.0).round();
-            out.extend(site.address(&street, &postcode, number, (None, None), usage, area, None));
+            out.extend(place.address(&street, &postcode, number, (None, None), usage, area, None));
         }
     }
     out
@@ -371,12 +436,15 @@ pub fn household_sizes(
     if households == 0 {
         return Vec::new();
     }
-    let mut singles = (households * single_percent / 100).max((2 * households).saturating_sub(people));
+    let mut singles =
+        (households * single_percent / 100).max((2 * households).saturating_sub(people));
     singles = singles.min(households);
     if singles == households && people > households {
         singles -= 1;
     }
-    let mut sizes: Vec<usize> = (0..households).map(|i| if i < singles { 1 } else { 2 }).collect();
+    let mut sizes: Vec<usize> = (0..households)
+        .map(|i| if i < singles { 1 } else { 2 })
+        .collect();
     let mut extra = people.saturating_sub(singles + 2 * (households - singles));
     let multi = households - singles;
     while extra > 0 && multi > 0 {
@@ -420,7 +488,11 @@ pub fn residents(
         let family = FAMILY_NAMES[rng.below(FAMILY_NAMES.len())];
         let since = days_before(today, 400 + rng.below(9_000));
         let label = format!("{}-{index}", dwelling.fields.postcode);
-        let adults = if size >= 3 && rng.chance(0.2) { 1 } else { size.min(2) };
+        let adults = if size >= 3 && rng.chance(0.2) {
+            1
+        } else {
+            size.min(2)
+        };
         let parent_age = if size >= 3 {
             28 + rng.below(25)
         } else {
@@ -449,13 +521,16 @@ pub fn residents(
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
 
     #[test]
     fn household_sizes_add_up_to_the_people_and_keep_the_household_count() {
         let mut rng = Rng::new(3);
-        for (households, people, single) in [(1655, 3785, 35), (5, 5, 50), (470, 1025, 30), (1, 4, 100)] {
+        for (households, people, single) in
+            [(1655, 3785, 35), (5, 5, 50), (470, 1025, 30), (1, 4, 100)]
+        {
             let sizes = household_sizes(&mut rng, households, people, single);
             assert_eq!(sizes.len(), households, "{households} households");
             assert_eq!(sizes.iter().sum::<usize>(), people, "{people} people");
@@ -483,7 +558,10 @@ mod tests {
         assert_eq!(keys.len(), all.len());
         assert_eq!(all.iter().filter(|a| a.is_dwelling()).count(), 36_100);
         let non_residential = all.len() - 36_100;
-        assert!((500..=1_800).contains(&non_residential), "{non_residential}");
+        assert!(
+            (500..=1_800).contains(&non_residential),
+            "{non_residential}"
+        );
     }
 
     #[test]

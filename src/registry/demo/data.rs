@@ -99,6 +99,7 @@ pub fn buurten() -> Result<Vec<Buurt>, DataError> {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
 

@@ -26,13 +26,40 @@ pub const DWELLINGS_PER_SITE: usize = 120;
 pub const MIN_SITES: usize = 40;
 
 const WORKER_FAMILY_NAMES: [&str; 16] = [
-    "Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Lewandowski", "Popescu",
-    "Ionescu", "Popa", "Dumitru", "Ivanov", "Georgiev", "Dimitrov", "Kazlauskas", "Bērziņš",
+    "Nowak",
+    "Kowalski",
+    "Wiśniewski",
+    "Wójcik",
+    "Kamiński",
+    "Lewandowski",
+    "Popescu",
+    "Ionescu",
+    "Popa",
+    "Dumitru",
+    "Ivanov",
+    "Georgiev",
+    "Dimitrov",
+    "Kazlauskas",
+    "Bērziņš",
     "Horváth",
 ];
 const WORKER_GIVEN_NAMES: [&str; 16] = [
-    "Piotr", "Anna", "Krzysztof", "Agnieszka", "Tomasz", "Marta", "Andrei", "Elena", "Ion",
-    "Maria", "Georgi", "Ivana", "Dimitar", "Jonas", "Laura", "Gábor",
+    "Piotr",
+    "Anna",
+    "Krzysztof",
+    "Agnieszka",
+    "Tomasz",
+    "Marta",
+    "Andrei",
+    "Elena",
+    "Ion",
+    "Maria",
+    "Georgi",
+    "Ivana",
+    "Dimitar",
+    "Jonas",
+    "Laura",
+    "Gábor",
 ];
 const NATIONALITIES: [&str; 6] = ["PL", "PL", "RO", "BG", "LT", "HU"];
 
@@ -91,6 +118,17 @@ pub fn pattern(index: usize) -> Pattern {
         .unwrap_or(Pattern::Unremarkable)
 }
 
+/// How many people `area` m² houses at 12 m² each.
+fn people_for_area(area: f64) -> usize {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a floor area of at most 100 000 m², clamped at 0"
+    )]
+    let people = (area.max(0.0) / 12.0).floor() as usize;
+    people
+}
+
 fn kvk(i: usize) -> String {
     format!("{:08}", 70_000_000 + i)
 }
@@ -99,7 +137,10 @@ fn kvk(i: usize) -> String {
 pub fn organisations() -> Vec<OrganisationFields> {
     let agencies = (0..AGENCIES).map(|i| OrganisationFields {
         kvk_number: kvk(i),
-        name: format!("Flexwerk {} Uitzendbureau B.V.", AGENCY_NAMES[i % AGENCY_NAMES.len()]),
+        name: format!(
+            "Flexwerk {} Uitzendbureau B.V.",
+            AGENCY_NAMES[i % AGENCY_NAMES.len()]
+        ),
         is_agency: true,
         is_landlord: false,
         parent_kvk_number: None,
@@ -119,13 +160,43 @@ pub fn organisations() -> Vec<OrganisationFields> {
 }
 
 const AGENCY_NAMES: [&str; 15] = [
-    "Maasdelta", "Westland", "Haven", "Rijnmond", "Noordzee", "Polder", "Delta", "Kust",
-    "Schie", "Vliet", "Merwe", "Oever", "Zuidwest", "Randstad-Zuid", "Nieuwe Waterweg",
+    "Maasdelta",
+    "Westland",
+    "Haven",
+    "Rijnmond",
+    "Noordzee",
+    "Polder",
+    "Delta",
+    "Kust",
+    "Schie",
+    "Vliet",
+    "Merwe",
+    "Oever",
+    "Zuidwest",
+    "Randstad-Zuid",
+    "Nieuwe Waterweg",
 ];
 const LANDLORD_NAMES: [&str; 20] = [
-    "Holy", "Kethel", "Broekpolder", "Vaart", "Babberspolder", "Centrum", "Oostwijk",
-    "Westwijk", "Ambacht", "Hoogstad", "Drevenhof", "Kruiden", "Loper", "Hofstede",
-    "Marathon", "Zwaluw", "Meeuwen", "Visserij", "Haring", "Sluis",
+    "Holy",
+    "Kethel",
+    "Broekpolder",
+    "Vaart",
+    "Babberspolder",
+    "Centrum",
+    "Oostwijk",
+    "Westwijk",
+    "Ambacht",
+    "Hoogstad",
+    "Drevenhof",
+    "Kruiden",
+    "Loper",
+    "Hofstede",
+    "Marathon",
+    "Zwaluw",
+    "Meeuwen",
+    "Visserij",
+    "Haring",
+    "Sluis",
 ];
 
 /// One declaration to file, and whether the worker is in the BRP extract
@@ -240,99 +311,217 @@ impl Planner<'_> {
     fn site(&mut self, index: usize, places: &Places<'_>) -> Option<Site> {
         let pattern = pattern(index);
         let at = *if pattern == Pattern::NonResidentialUse {
-            places.non_residential.get(index / CYCLE % places.non_residential.len().max(1))?
+            places
+                .non_residential
+                .get(index / CYCLE % places.non_residential.len().max(1))?
         } else {
             places.dwellings.get(index)?
         };
         let label = Some(format!("{}-{}", at.fields.postcode, at.fields.house_number));
         let a = self.rng.below(AGENCIES - UNCERTIFIED_AGENCIES);
-        let b = (a + 1 + self.rng.below(AGENCIES - UNCERTIFIED_AGENCIES - 1)) % (AGENCIES - UNCERTIFIED_AGENCIES);
-        let certified_landlord = GROUP_LANDLORDS + self.rng.below(LANDLORDS - GROUP_LANDLORDS - UNCERTIFIED_LANDLORDS);
+        let b = (a + 1 + self.rng.below(AGENCIES - UNCERTIFIED_AGENCIES - 1))
+            % (AGENCIES - UNCERTIFIED_AGENCIES);
+        let certified_landlord = GROUP_LANDLORDS
+            + self
+                .rng
+                .below(LANDLORDS - GROUP_LANDLORDS - UNCERTIFIED_LANDLORDS);
         let mut declarations = Vec::new();
         match pattern {
             Pattern::Overcrowding => {
-                let by_area = (at.floor_area() / 12.0).floor() as usize + 1;
+                let by_area = people_for_area(at.floor_area()) + 1;
                 let count = by_area.max(2 * at.bedrooms() as usize + 1).clamp(5, 12);
                 for _ in 0..count {
                     let (start, registered) = self.ordinary(at);
                     let (agency, landlord) = (self.agency(a), self.landlord(certified_landlord));
-                    declarations.push(self.declaration(at, agency, landlord, None, start, None, (false, true), registered));
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord,
+                        None,
+                        start,
+                        None,
+                        (false, true),
+                        registered,
+                    ));
                 }
             }
-            Pattern::AgencyIsLandlord | Pattern::AgencyGroupLandlord | Pattern::CoupledContracts | Pattern::EmployerConcentration => {
-                let agency_index = if pattern == Pattern::AgencyGroupLandlord { a % GROUP_LANDLORDS } else { a };
+            Pattern::AgencyIsLandlord
+            | Pattern::AgencyGroupLandlord
+            | Pattern::CoupledContracts
+            | Pattern::EmployerConcentration => {
+                let agency_index = if pattern == Pattern::AgencyGroupLandlord {
+                    a % GROUP_LANDLORDS
+                } else {
+                    a
+                };
                 let landlord = match pattern {
                     Pattern::AgencyIsLandlord => self.agency(agency_index),
                     Pattern::AgencyGroupLandlord => self.landlord(agency_index),
                     _ => self.landlord(certified_landlord),
                 };
-                let count = if pattern == Pattern::EmployerConcentration { 4 } else { 2 + self.rng.below(2) };
+                let count = if pattern == Pattern::EmployerConcentration {
+                    4
+                } else {
+                    2 + self.rng.below(2)
+                };
                 let separate = pattern != Pattern::CoupledContracts;
                 for _ in 0..count {
                     let (start, registered) = self.ordinary(at);
                     let agency = self.agency(agency_index);
-                    declarations.push(self.declaration(at, agency, landlord.clone(), label.clone(), start, None, (false, separate), registered));
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord.clone(),
+                        label.clone(),
+                        start,
+                        None,
+                        (false, separate),
+                        registered,
+                    ));
                 }
             }
             Pattern::WageDeductionUncertified => {
-                let (x, y) = (self.rng.below(UNCERTIFIED_AGENCIES), self.rng.below(UNCERTIFIED_LANDLORDS));
+                let (x, y) = (
+                    self.rng.below(UNCERTIFIED_AGENCIES),
+                    self.rng.below(UNCERTIFIED_LANDLORDS),
+                );
                 let agency = self.agency(AGENCIES - 1 - x);
                 let landlord = self.landlord(LANDLORDS - 1 - y);
                 for _ in 0..2 {
                     let (start, registered) = self.ordinary(at);
-                    declarations.push(self.declaration(at, agency.clone(), landlord.clone(), label.clone(), start, None, (true, true), registered));
+                    declarations.push(self.declaration(
+                        at,
+                        agency.clone(),
+                        landlord.clone(),
+                        label.clone(),
+                        start,
+                        None,
+                        (true, true),
+                        registered,
+                    ));
                 }
             }
             Pattern::HighTurnover => {
                 for i in 0..7 {
                     let start = days_before(self.today, 80 - i * 10);
                     let end = (i < 5).then(|| days_before(self.today, 72 - i * 10));
-                    let (agency, landlord) = (self.agency(if i % 2 == 0 { a } else { b }), self.landlord(certified_landlord));
-                    declarations.push(self.declaration(at, agency, landlord, label.clone(), start, end, (false, true), None));
+                    let (agency, landlord) = (
+                        self.agency(if i % 2 == 0 { a } else { b }),
+                        self.landlord(certified_landlord),
+                    );
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord,
+                        label.clone(),
+                        start,
+                        end,
+                        (false, true),
+                        None,
+                    ));
                 }
             }
             Pattern::DeclaredNotRegistered => {
                 for _ in 0..3 {
                     let start = days_before(self.today, 150 + self.rng.below(150));
                     let (agency, landlord) = (self.agency(a), self.landlord(certified_landlord));
-                    declarations.push(self.declaration(at, agency, landlord, label.clone(), start, None, (false, true), None));
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord,
+                        label.clone(),
+                        start,
+                        None,
+                        (false, true),
+                        None,
+                    ));
                 }
             }
             Pattern::RegisteredElsewhere => {
-                let elsewhere = places.elsewhere.get(index / CYCLE % places.elsewhere.len().max(1))?;
+                let elsewhere = places
+                    .elsewhere
+                    .get(index / CYCLE % places.elsewhere.len().max(1))?;
                 for _ in 0..2 {
                     let start = days_before(self.today, 30 + self.rng.below(60));
                     let since = days_before(self.today, 400 + self.rng.below(400));
                     let (agency, landlord) = (self.agency(a), self.landlord(certified_landlord));
-                    declarations.push(self.declaration(at, agency, landlord, label.clone(), start, None, (false, true), Some((elsewhere.reference.clone(), since))));
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord,
+                        label.clone(),
+                        start,
+                        None,
+                        (false, true),
+                        Some((elsewhere.reference.clone(), since)),
+                    ));
                 }
             }
             Pattern::UnrelatedAdults => {
                 for i in 0..4 {
                     let (start, registered) = self.settled(at);
-                    let (agency, landlord) = (self.agency(if i % 2 == 0 { a } else { b }), self.landlord(certified_landlord));
-                    declarations.push(self.declaration(at, agency, landlord, None, start, None, (false, true), registered));
+                    let (agency, landlord) = (
+                        self.agency(if i % 2 == 0 { a } else { b }),
+                        self.landlord(certified_landlord),
+                    );
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord,
+                        None,
+                        start,
+                        None,
+                        (false, true),
+                        registered,
+                    ));
                 }
             }
             Pattern::NonResidentialUse => {
                 for i in 0..3 {
                     let (start, registered) = self.ordinary(at);
-                    let (agency, landlord) = (self.agency(if i % 2 == 0 { a } else { b }), self.landlord(certified_landlord));
-                    declarations.push(self.declaration(at, agency, landlord, label.clone(), start, None, (false, true), registered));
+                    let (agency, landlord) = (
+                        self.agency(if i % 2 == 0 { a } else { b }),
+                        self.landlord(certified_landlord),
+                    );
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord,
+                        label.clone(),
+                        start,
+                        None,
+                        (false, true),
+                        registered,
+                    ));
                 }
             }
             Pattern::Unremarkable => {
-                let room = (at.floor_area() / 12.0).floor() as usize;
+                let room = people_for_area(at.floor_area());
                 let count = room.min(2 * at.bedrooms() as usize).clamp(2, 6);
                 for i in 0..count {
                     let (start, registered) = self.ordinary(at);
-                    let (agency, landlord) = (self.agency(if i % 2 == 0 { a } else { b }), self.landlord(certified_landlord));
+                    let (agency, landlord) = (
+                        self.agency(if i % 2 == 0 { a } else { b }),
+                        self.landlord(certified_landlord),
+                    );
                     let deducted = self.rng.chance(0.3);
-                    declarations.push(self.declaration(at, agency, landlord, label.clone(), start, None, (deducted, true), registered));
+                    declarations.push(self.declaration(
+                        at,
+                        agency,
+                        landlord,
+                        label.clone(),
+                        start,
+                        None,
+                        (deducted, true),
+                        registered,
+                    ));
                 }
             }
         }
-        Some(Site { pattern, declarations })
+        Some(Site {
+            pattern,
+            declarations,
+        })
     }
 }
 

@@ -163,8 +163,14 @@ pub fn generate(
             .as_ref()
             .is_none_or(|only| only.contains(code))
     };
-    let cells: Vec<Cell> = data::cells()?.into_iter().filter(|c| keep(&c.buurt)).collect();
-    let buurten: Vec<Buurt> = data::buurten()?.into_iter().filter(|b| keep(&b.buurt)).collect();
+    let cells: Vec<Cell> = data::cells()?
+        .into_iter()
+        .filter(|c| keep(&c.buurt))
+        .collect();
+    let buurten: Vec<Buurt> = data::buurten()?
+        .into_iter()
+        .filter(|b| keep(&b.buurt))
+        .collect();
     let actor = Actor {
         subject: "demo".to_owned(),
         role: Role::Staff,
@@ -176,8 +182,7 @@ pub fn generate(
             .iter()
             .map(|fields| {
                 stored_organisations::insert(conn, fields)?;
-                KvkNumber::parse(&fields.kvk_number)
-                    .map_err(|e| DemoError::Filing(e.to_string()))
+                KvkNumber::parse(&fields.kvk_number).map_err(|e| DemoError::Filing(e.to_string()))
             })
             .collect::<Result<Vec<_>, DemoError>>()
     })?;
@@ -223,7 +228,11 @@ impl DemoReport {
             .iter()
             .filter(|s| s.pattern != Pattern::Unremarkable)
             .count();
-        self.declarations += plan.sites.iter().map(|s| s.declarations.len()).sum::<usize>();
+        self.declarations += plan
+            .sites
+            .iter()
+            .map(|s| s.declarations.len())
+            .sum::<usize>();
     }
 }
 
@@ -297,8 +306,12 @@ pub fn plan_copy(
             .filter(|&&i| addresses[i].buurt == buurt.buurt && !reserved.contains(&i))
             .map(|&i| &addresses[i])
             .collect();
-        let people = (buurt.inhabitants as usize)
-            .saturating_sub(registered_migrants.get(buurt.buurt.as_str()).copied().unwrap_or(0));
+        let people = (buurt.inhabitants as usize).saturating_sub(
+            registered_migrants
+                .get(buurt.buurt.as_str())
+                .copied()
+                .unwrap_or(0),
+        );
         let first_line = residents.len() as u64 + 2;
         residents.extend(city::residents(
             &mut rng,
@@ -441,7 +454,9 @@ fn append_residents(
 /// landlords, move-ins) and the open signals' rules and evidence.
 pub fn digest(conn: &mut DbConnection, on: NaiveDate) -> QueryResult<String> {
     let mut hash = Sha256::new();
-    let mut stored: Vec<_> = crate::db::addresses::all_by_key(conn)?.into_values().collect();
+    let mut stored: Vec<_> = crate::db::addresses::all_by_key(conn)?
+        .into_values()
+        .collect();
     stored.sort_by_key(|a| a.id);
     for address in stored {
         hash.update(format!("{}{:?}\n", address.id, address.fields()));
@@ -464,6 +479,11 @@ pub fn digest(conn: &mut DbConnection, on: NaiveDate) -> QueryResult<String> {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::unwrap_used,
+    clippy::cast_precision_loss,
+    reason = "tests fail loudly; counts are far below 2^52"
+)]
 mod tests {
     use super::*;
 
@@ -476,7 +496,13 @@ mod tests {
             .iter()
             .filter_map(|o| KvkNumber::parse(&o.kvk_number).ok())
             .collect();
-        plan_copy(&data::cells().unwrap(), &data::buurten().unwrap(), &kvks, &options, 0)
+        plan_copy(
+            &data::cells().unwrap(),
+            &data::buurten().unwrap(),
+            &kvks,
+            &options,
+            0,
+        )
     }
 
     /// The whole city at full size, without a database: every buurt's
@@ -502,30 +528,45 @@ mod tests {
         }
         let mut residents: BTreeMap<&str, usize> = BTreeMap::new();
         for resident in &plan.residents {
-            *residents.entry(buurt_of[&resident.address.key()]).or_default() += 1;
+            *residents
+                .entry(buurt_of[&resident.address.key()])
+                .or_default() += 1;
         }
         for buurt in data::buurten().unwrap() {
             let code = buurt.buurt.as_str();
             let planned = dwellings.get(code).copied().unwrap_or(0);
-            assert_eq!(planned, cbs_dwellings.get(code).copied().unwrap_or(0), "{code}");
+            assert_eq!(
+                planned,
+                cbs_dwellings.get(code).copied().unwrap_or(0),
+                "{code}"
+            );
             if planned > 0 {
                 let people = residents.get(code).copied().unwrap_or(0) as f64;
                 let expected = f64::from(buurt.inhabitants);
-                assert!((people - expected).abs() <= expected * 0.01, "{code}: {people} vs {expected}");
+                assert!(
+                    (people - expected).abs() <= expected * 0.01,
+                    "{code}: {people} vs {expected}"
+                );
             }
         }
         assert_eq!(dwellings.values().sum::<usize>(), 36_100);
         let total = plan.residents.len();
         assert!((75_000..=77_000).contains(&total), "{total} residents");
         let declarations: usize = plan.sites.iter().map(|s| s.declarations.len()).sum();
-        assert!((1_200..=1_600).contains(&declarations), "{declarations} declarations");
+        assert!(
+            (1_200..=1_600).contains(&declarations),
+            "{declarations} declarations"
+        );
         assert_eq!(plan.sites.len(), 300);
         let problems = plan
             .sites
             .iter()
             .filter(|s| s.pattern != Pattern::Unremarkable)
             .count();
-        assert!(problems * 2 < plan.sites.len() && problems * 5 > plan.sites.len(), "{problems}");
+        assert!(
+            problems * 2 < plan.sites.len() && problems * 5 > plan.sites.len(),
+            "{problems}"
+        );
     }
 
     #[test]
