@@ -142,6 +142,7 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(keys)
         .mount(BASE_PATH, api::routes())
         .mount("/", api::docs::ui_routes())
+        .attach(api::docs::RootRedirect)
         .register("/", catchers![problem_catcher])
         .attach(ApiVersionHeader))
 }

@@ -169,6 +169,36 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     add("500", "A fault of the service; it has been logged");
 }
 
+/// Sends a `GET` of `/` or `/api/v1`, which no route serves, on to the API
+/// documentation (303) instead of a 404. A fairing rather than routes, so
+/// that the API's own route list stays the documented endpoints.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RootRedirect;
+
+#[rocket::async_trait]
+impl rocket::fairing::Fairing for RootRedirect {
+    fn info(&self) -> rocket::fairing::Info {
+        rocket::fairing::Info {
+            name: "redirect / and /api/v1 to the documentation",
+            kind: rocket::fairing::Kind::Response,
+        }
+    }
+
+    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut rocket::Response<'r>) {
+        let path = request.uri().path();
+        let is_root = path == "/" || path.as_str().trim_end_matches('/') == BASE_PATH;
+        if request.method() == rocket::http::Method::Get
+            && is_root
+            && response.status() == rocket::http::Status::NotFound
+        {
+            *response = rocket::Response::build()
+                .status(rocket::http::Status::SeeOther)
+                .raw_header("Location", format!("{BASE_PATH}/docs/"))
+                .finalize();
+        }
+    }
+}
+
 /// The Swagger UI at `/api/v1/docs`, which also serves the document at
 /// `/api/v1/openapi.json`; mounted at the root. Its assets are built in, so
 /// it works offline.

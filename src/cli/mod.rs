@@ -77,10 +77,7 @@ pub fn run() -> ExitCode {
         Command::Token { action } => token::run(&figment, action),
         Command::Audit { action } => audit::run(&figment, action),
         Command::Signals { action } => signals::run(&figment, action),
-        Command::Openapi => {
-            println!("{:#}", crate::api::docs::openapi_json());
-            Ok(())
-        }
+        Command::Openapi => print_quietly(&format!("{:#}", crate::api::docs::openapi_json())),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,12 +108,23 @@ fn serve(figment: rocket::figment::Figment, with_demo: bool) -> Result<(), Strin
     let rocket = crate::app::rocket(figment).map_err(|e| e.to_string())?;
     if !with_demo {
         println!(
-            "woonregister: to get an admin token run `woonregister token issue --role admin --subject <your-name>`"
+            "woonregister: to get an admin token run `woonregister token issue --role admin --subject me`"
         );
     }
     rocket::execute(rocket.launch())
         .map(drop)
         .map_err(|e| e.to_string())
+}
+
+/// Prints `text` on standard output; a reader that stopped reading (as
+/// `| head` does) is no error.
+fn print_quietly(text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
 }
 
 fn migrate(figment: &rocket::figment::Figment) -> Result<(), String> {

@@ -1,7 +1,7 @@
 //! The demo city through the database: the same seed gives the same
 //! database, the per-buurt counts follow CBS, every rule fires somewhere and
 //! most addresses carry no signal, and a database that holds data is left
-//! alone.
+//! alone; `/` and `/api/v1` lead to the documentation.
 //!
 //! To stay affordable in debug builds on both backends, these tests store a
 //! subset of four buurten (about 4 800 dwellings, 40 labour-migrant sites,
@@ -123,4 +123,16 @@ fn a_database_that_holds_data_is_refused() {
     let (_app, mut conn) = generated(5);
     let again = demo::generate(&mut conn, &RuleSet::default(), &options(5), &|_| {});
     assert!(matches!(again, Err(DemoError::NotEmpty)), "{again:?}");
+}
+
+#[test]
+fn the_root_and_the_api_root_lead_to_the_documentation() {
+    let app = TestApp::new();
+    for path in ["/", "/api/v1"] {
+        let reply = app.send("GET", path, None, None);
+        assert_eq!(reply.status.code, 303, "{path}");
+        assert_eq!(reply.header("Location"), Some("/api/v1/docs/"), "{path}");
+    }
+    let docs = app.send("GET", "/api/v1/docs/", None, None);
+    assert_eq!(docs.status.code, 200);
 }
