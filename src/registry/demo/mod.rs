@@ -9,10 +9,10 @@
 //!   ([`registry::addresses::import_addresses`](crate::registry::addresses::import_addresses));
 //! - the registered residents of every buurt in households of the buurt's
 //!   size, loaded as one BRP extract through
-//!   [`residents::import`](crate::registry::residents::import);
+//!   [`residents::import`];
 //! - 15 agencies and 40 landlords (8 in an agency's group) and about 1 400
 //!   labour migrants at about 300 dwellings, filed through
-//!   [`filing::file_batch`](crate::registry::filing::file_batch), a third of
+//!   [`filing::file_batch`], a third of
 //!   the sites showing a problem pattern (see [`labour::Pattern`]).
 //!
 //! `--scale N` adds N − 1 shifted copies with distinct postcodes, one write
