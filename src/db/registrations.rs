@@ -175,8 +175,8 @@ pub fn end(conn: &mut DbConnection, ids: &[i64], last_day: NaiveDate) -> QueryRe
     Ok(ended)
 }
 
-/// The addresses where any of these people has a declared occupancy that
-/// has not ended.
+/// The addresses where any of these people has a declared occupancy (ended
+/// ones too: re-evaluating one address too many is harmless).
 pub fn declared_addresses_of(conn: &mut DbConnection, person_ids: &[i64]) -> QueryResult<Vec<i64>> {
     let mut ids = Vec::new();
     for chunk in person_ids.chunks(CHUNK) {

@@ -465,3 +465,23 @@ fn the_command_summary_says_which_separator_and_columns_it_found() {
         "{text}"
     );
 }
+
+#[test]
+fn an_extract_larger_than_the_csv_limit_is_413_and_stores_nothing() {
+    let app = TestApp::with(|figment| figment.merge(("limits.csv", "200 B")));
+    let ids = addresses(&app, 1..=1);
+    let lines: Vec<String> = [A, B, C].iter().map(|b| line(b, 1, "2020-01-01")).collect();
+    let csv = extract(&lines);
+    assert!(csv.len() > 200);
+    let reply = post(&app, &csv, "2026-10-01");
+    assert_eq!(reply.status, Status::PayloadTooLarge, "{}", reply.body);
+    assert!(
+        reply.body.contains("woonregister import residents"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        counts(&app, ids[0]),
+        json!({"registered": 0, "declared": 0, "combined": 0})
+    );
+}
