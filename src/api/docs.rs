@@ -269,8 +269,6 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     add("500", "A fault of the service; it has been logged");
 }
 
-/// The Swagger UI at `/api/v1/docs`, which also serves the document at
-/// `/api/v1/openapi.json`; mounted at the root. Its assets are built in, so
 /// Where `/` and `/api/v1` lead: the API's documentation.
 #[get("/")]
 pub fn landing() -> Redirect {
@@ -282,6 +280,8 @@ pub fn landing_routes() -> Vec<Route> {
     rocket::routes![landing]
 }
 
+/// The Swagger UI at `/api/v1/docs`, which also serves the document at
+/// `/api/v1/openapi.json`; mounted at the root. Its assets are built in, so
 /// it works offline.
 pub fn ui_routes() -> Vec<Route> {
     let routes: Vec<Route> = SwaggerUi::new(format!("{BASE_PATH}/docs/<_..>"))

@@ -2,6 +2,7 @@
 //! subcommand it serves the API.
 
 pub mod audit;
+pub mod demo;
 pub mod export;
 pub mod import;
 pub mod retention;
@@ -27,7 +28,15 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default).
-    Serve,
+    Serve {
+        /// Fill an empty database with the demo city first, and print the
+        /// tokens to try it with.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill an empty database with a synthetic Vlaardingen drawn from the
+    /// CBS figures (deterministic for a seed).
+    Demo(demo::DemoArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Import data from a file.
@@ -74,8 +83,9 @@ pub enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let figment = AppConfig::figment();
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(figment),
+    let outcome = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(figment, demo),
+        Command::Demo(args) => demo::run(&figment, &args),
         Command::Migrate => migrate(&figment),
         Command::Import { what } => import::run(&figment, what),
         Command::Token { action } => token::run(&figment, action),
@@ -83,7 +93,7 @@ pub fn run() -> ExitCode {
         Command::Signals { action } => signals::run(&figment, action),
         Command::Export { what } => export::run(&figment, what),
         Command::Retention { action } => retention::run(&figment, action),
-        Command::Openapi => print_openapi(),
+        Command::Openapi => print_quietly(&format!("{:#}", crate::api::docs::openapi_json())),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,18 +101,6 @@ pub fn run() -> ExitCode {
             eprintln!("woonregister: {message}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Prints the OpenAPI document; a reader that stops early (`| head`)
-/// is not an error.
-fn print_openapi() -> Result<(), String> {
-    use std::io::Write as _;
-
-    let document = format!("{:#}", crate::api::docs::openapi_json());
-    match writeln!(std::io::stdout().lock(), "{document}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
-        _ => Ok(()),
     }
 }
 
@@ -122,20 +120,50 @@ fn this_program() -> String {
     }
 }
 
-fn serve(figment: rocket::figment::Figment) -> Result<(), String> {
-    let address: String = figment
-        .extract_inner("address")
-        .unwrap_or_else(|_| "127.0.0.1".to_owned());
-    let port: u16 = figment.extract_inner("port").unwrap_or(8000);
+fn serve(figment: rocket::figment::Figment, with_demo: bool) -> Result<(), String> {
+    if with_demo {
+        let config = AppConfig::from_figment(&figment).map_err(|e| e.to_string())?;
+        let services = crate::app::open_services(config).map_err(|e| e.to_string())?;
+        let mut conn = services.pool.get().map_err(|e| e.to_string())?;
+        if crate::registry::demo::is_empty(&mut conn).map_err(|e| e.to_string())? {
+            let args = demo::DemoArgs {
+                scale: 1,
+                seed: crate::registry::demo::DEFAULT_SEED,
+                force: false,
+            };
+            demo::fill(&services, &args)?;
+        } else {
+            println!("woonregister: the database already holds data; serving it as it is");
+        }
+        println!("{}", demo::first_steps(&figment, &services.config)?);
+    }
     let rocket = crate::app::rocket(figment).map_err(|e| e.to_string())?;
-    println!("woonregister: open http://{address}:{port}/ (the API is under /api/v1)");
-    println!(
-        "woonregister: for an admin token run `{} token issue --role admin --subject admin`",
-        this_program()
-    );
+    if !with_demo {
+        let address: String = rocket
+            .figment()
+            .extract_inner("address")
+            .unwrap_or_else(|_| "127.0.0.1".to_owned());
+        let port: u16 = rocket.figment().extract_inner("port").unwrap_or(8000);
+        println!("woonregister: open http://{address}:{port}/ (the API is under /api/v1)");
+        println!(
+            "woonregister: for an admin token run `{} token issue --role admin --subject admin`",
+            this_program()
+        );
+    }
     rocket::execute(rocket.launch())
         .map(drop)
         .map_err(|e| e.to_string())
+}
+
+/// Prints `text` on standard output; a reader that stopped reading (as
+/// `| head` does) is no error.
+fn print_quietly(text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
 }
 
 fn migrate(figment: &rocket::figment::Figment) -> Result<(), String> {

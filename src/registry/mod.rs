@@ -5,6 +5,7 @@
 
 pub mod addresses;
 pub mod csv;
+pub mod demo;
 pub mod dossier;
 pub mod evaluation;
 pub mod filing;

@@ -12,6 +12,7 @@ mod authorisation_matrix;
 mod contention;
 mod conventions;
 mod declarations;
+mod demo;
 mod durability;
 mod hardening;
 mod import;

@@ -132,8 +132,11 @@ pub struct DeclarationChanges {
 /// Up to 1000 declarations in one call.
 #[derive(Debug, Clone, PartialEq, ToSchema)]
 pub struct DeclarationBatchInput {
-    /// The declarations, each as for `POST /declarations`.
-    #[schema(min_items = 1, max_items = 1000)]
+    /// The declarations, each as for `POST /declarations` (see
+    /// `DeclarationInput`). Each item is checked on its own: one that is
+    /// not a valid declaration is reported in the results, not refused
+    /// with the batch.
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<Object>)]
     pub declarations: Vec<DeclarationInput>,
 }
 
