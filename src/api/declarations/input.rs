@@ -134,9 +134,9 @@ pub struct DeclarationChanges {
 pub struct DeclarationBatchInput {
     /// The declarations, each as for `POST /declarations` (see
     /// `DeclarationInput`). Each item is checked on its own: one that is
-    /// not a valid declaration is reported in the results, not refused
-    /// with the batch.
-    #[schema(min_items = 1, max_items = 1000, value_type = Vec<Object>)]
+    /// not a valid declaration, or not an object at all, is reported in
+    /// the results, not refused with the batch.
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<serde_json::Value>)]
     pub declarations: Vec<DeclarationInput>,
 }
 
