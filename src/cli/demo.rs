@@ -73,7 +73,7 @@ pub fn fill(services: &Services, args: &DemoArgs) -> Result<DemoReport, String> 
     )?;
     bar.finish_and_clear();
     println!(
-        "woonregister: generated the demo city (seed {}, scale {}) in {:.1} s: {} addresses ({} dwellings), {} registered residents, {} organisations, {} declarations at {} addresses ({} with a problem pattern)",
+        "woonregister: generated the demo city (seed {}, scale {}) in {:.1} s: {} addresses ({} dwellings), {} registered residents, {} organisations, {} declarations at {} addresses ({} with a problem pattern), {} earlier inspections",
         args.seed,
         args.scale,
         started.elapsed().as_secs_f64(),
@@ -84,6 +84,7 @@ pub fn fill(services: &Services, args: &DemoArgs) -> Result<DemoReport, String> 
         report.declarations,
         report.sites,
         report.problem_sites,
+        report.inspections,
     );
     Ok(report)
 }

@@ -12,7 +12,7 @@
 //!   [`residents::import`];
 //! - 15 agencies and 40 landlords (8 in an agency's group) and about 1 400
 //!   labour migrants at about 300 dwellings, filed through
-//!   [`filing::file_batch`], a third of
+//!   [`filing::file_batch_part`], a third of
 //!   the sites showing a problem pattern (see [`labour::Pattern`]).
 //!
 //! `--scale N` adds N − 1 shifted copies with distinct postcodes, one write
@@ -21,9 +21,9 @@
 //! import; later copies are appended with the same bulk writes the import
 //! uses, and the copy's addresses are evaluated in its own transaction.
 //!
-//! Earlier inspections are not generated yet: they wait for the inspection
-//! planning use cases, so the `undeclared-occupants` rule fires nowhere in
-//! the demo city.
+//! - a sprinkling of earlier inspections: a walking list three weeks before
+//!   the demo's day, planned and recorded through the planning use cases;
+//!   at every third visit more people were found than the registry knows.
 
 pub mod city;
 pub mod data;
@@ -36,16 +36,19 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Role;
+use crate::config::PlanningConfig;
 use crate::db::addresses::AddressKey;
 use crate::db::registrations::{self, NewRegistration, NewResident};
 use crate::db::schema::{addresses, organisations, people};
 use crate::db::snapshots::Scope;
 use crate::db::{DbConnection, organisations as stored_organisations};
+use crate::domain::InspectionResult;
 use crate::domain::rules::RuleSet;
 use crate::domain::{KvkNumber, OccupancySource};
 use crate::error::ApiError;
 use crate::registry::Actor;
 use crate::registry::filing::{self, Submission};
+use crate::registry::inspections::{self, Outcome, PlanRequest};
 use crate::registry::residents::extract::{Extract, Resident, Separator};
 use crate::registry::synthetic::Rng;
 use crate::registry::{addresses as address_use_cases, evaluation, residents};
@@ -102,6 +105,8 @@ pub struct DemoReport {
     pub sites: usize,
     /// Sites with a problem pattern.
     pub problem_sites: usize,
+    /// Earlier inspections with an outcome.
+    pub inspections: usize,
 }
 
 /// Why the demo city was not generated.
@@ -206,8 +211,61 @@ pub fn generate(
             store_copy(conn, rules, &actor, &plan, options, progress)
         })?;
         report.add(&plan);
+        if copy == 0 {
+            report.inspections = crate::db::write_transaction(conn, |conn| {
+                earlier_inspections(conn, rules, &actor, options)
+            })?;
+        }
     }
     Ok(report)
+}
+
+/// How many visits the earlier walking list has.
+const EARLIER_VISITS: u32 = 8;
+
+/// A walking list three weeks before the demo's day, planned and walked
+/// through the same use cases as the API; at every third visit more
+/// people were found than the registry knows of. Gives the visits.
+fn earlier_inspections(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    staff: &Actor,
+    options: &DemoOptions,
+) -> Result<usize, DemoError> {
+    let day = options.today - chrono::Days::new(21);
+    let request = PlanRequest {
+        date: day,
+        inspector: "insp-01".to_owned(),
+        neighbourhoods: Vec::new(),
+        capacity: EARLIER_VISITS,
+        min_score: None,
+        start: None,
+    };
+    let planned = inspections::plan_list(conn, rules, &PlanningConfig::default(), staff, &request)?;
+    let inspector = Actor {
+        subject: request.inspector.clone(),
+        role: Role::Inspector,
+        ..staff.clone()
+    };
+    for (n, visit) in (0_u32..).zip(&planned.visits) {
+        let known = u32::try_from(visit.occupant_count).unwrap_or(u32::MAX);
+        let is_overcrowded = n % 3 == 0;
+        let outcome = Outcome {
+            visited_at: day.and_time(chrono::NaiveTime::MIN)
+                + chrono::TimeDelta::hours(9 + i64::from(n)),
+            result: if is_overcrowded {
+                InspectionResult::Violation
+            } else {
+                InspectionResult::NoViolation
+            },
+            persons_found: Some(if is_overcrowded { known + 3 } else { known }),
+            bedrooms_found: None,
+            notes: is_overcrowded
+                .then(|| "Meer bewoners aangetroffen dan ingeschreven.".to_owned()),
+        };
+        inspections::record_outcome(conn, rules, &inspector, visit.inspection.id, outcome)?;
+    }
+    Ok(planned.visits.len())
 }
 
 /// One copy of the city, planned in memory.
