@@ -192,8 +192,14 @@ fn close_request_schemas(doc: &mut Value) {
         if closed.contains(&name) {
             continue;
         }
-        let schema = &mut doc["components"]["schemas"][&name];
-        if let Some(properties) = schema["properties"].as_object_mut() {
+        // `get_mut`, not indexing, which would add the keys it looks for.
+        let schema = doc
+            .get_mut("components")
+            .and_then(|c| c.get_mut("schemas"))
+            .and_then(|s| s.get_mut(&name));
+        if let Some(schema) = schema
+            && let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut)
+        {
             for property in properties.values_mut() {
                 state_single_line(property, false);
             }
@@ -348,6 +354,31 @@ mod tests {
         }
         paths.sort();
         paths
+    }
+
+    /// The paths of the members of `value` that are `null`.
+    fn nulls(value: &Value, path: &str, found: &mut Vec<String>) {
+        match value {
+            Value::Null => found.push(path.to_owned()),
+            Value::Object(object) => {
+                for (key, member) in object {
+                    nulls(member, &format!("{path}.{key}"), found);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    nulls(item, &format!("{path}[{i}]"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn completing_the_document_leaves_no_empty_member_behind() {
+        let mut found = Vec::new();
+        nulls(&openapi_json(), "", &mut found);
+        assert!(found.is_empty(), "null members: {found:?}");
     }
 
     #[test]
