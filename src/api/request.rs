@@ -28,9 +28,43 @@ pub const MAX_PAGE_SIZE: i64 = 500;
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonObject(pub Map<String, Value>);
 
-fn refuse<'r, T>(request: &Request<'_>, error: ApiError) -> data::Outcome<'r, T, ApiError> {
+/// Refuses a body: the problem is remembered for the catcher.
+pub fn refuse<'r, T>(request: &Request<'_>, error: ApiError) -> data::Outcome<'r, T, ApiError> {
     GuardFailure::remember(request, &error);
     data::Outcome::Error((error.status(), error))
+}
+
+/// Reads a whole body within the named size limit (`default` when none is
+/// configured) and the configured body timeout: the bytes, or a 413 when
+/// it is larger, a 408 when it stalls.
+pub async fn read_body(
+    request: &Request<'_>,
+    data: Data<'_>,
+    limit_name: &str,
+    default: rocket::data::ByteUnit,
+) -> Result<Vec<u8>, ApiError> {
+    let limit = request.limits().get(limit_name).unwrap_or(default);
+    let timeout = Duration::from_secs(request.rocket().state::<AppConfig>().map_or_else(
+        || AppConfig::default().body_timeout_seconds,
+        |config| config.body_timeout_seconds,
+    ));
+    let bytes = match rocket::tokio::time::timeout(timeout, data.open(limit).into_bytes()).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => return Err(ApiError::internal(format!("reading body: {e}"))),
+        Err(_) => {
+            return Err(ApiError::RequestTimeout(format!(
+                "The body did not arrive within {} seconds.",
+                timeout.as_secs()
+            )));
+        }
+    };
+    if bytes.is_complete() {
+        Ok(bytes.into_inner())
+    } else {
+        Err(ApiError::PayloadTooLarge(format!(
+            "The body is larger than {limit}."
+        )))
+    }
 }
 
 #[rocket::async_trait]
@@ -46,34 +80,10 @@ impl<'r> FromData<'r> for JsonObject {
                 ),
             );
         }
-        let limit = request
-            .limits()
-            .get("json")
-            .unwrap_or_else(|| 1.mebibytes());
-        let timeout = Duration::from_secs(request.rocket().state::<AppConfig>().map_or_else(
-            || AppConfig::default().body_timeout_seconds,
-            |config| config.body_timeout_seconds,
-        ));
-        let bytes = match rocket::tokio::time::timeout(timeout, data.open(limit).into_bytes()).await
-        {
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(e)) => return refuse(request, ApiError::internal(format!("reading body: {e}"))),
-            Err(_) => {
-                return refuse(
-                    request,
-                    ApiError::RequestTimeout(format!(
-                        "The body did not arrive within {} seconds.",
-                        timeout.as_secs()
-                    )),
-                );
-            }
+        let bytes = match read_body(request, data, "json", 1.mebibytes()).await {
+            Ok(bytes) => bytes,
+            Err(error) => return refuse(request, error),
         };
-        if !bytes.is_complete() {
-            return refuse(
-                request,
-                ApiError::PayloadTooLarge(format!("The body is larger than {limit}.")),
-            );
-        }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(object)) => data::Outcome::Success(JsonObject(object)),
             Ok(_) => refuse(

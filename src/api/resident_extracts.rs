@@ -4,8 +4,6 @@
 //! limited to the `csv` limit (16 MiB by default, about 150 000 residents);
 //! larger extracts go through `woonregister import residents`.
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::request::Request;
@@ -16,10 +14,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::Db;
 use crate::api::context::RequestContext;
-use crate::api::request::{no_problems, query_value};
+use crate::api::request::{no_problems, query_value, read_body, refuse};
 use crate::auth::Admin;
 use crate::config::AppConfig;
-use crate::error::{ApiError, GuardFailure, InvalidParam};
+use crate::error::{ApiError, InvalidParam};
 use crate::registry::residents::{self, Extract, ExtractError, ImportSummary};
 
 /// The default largest extract accepted over HTTP.
@@ -34,11 +32,6 @@ pub fn routes() -> Vec<Route> {
 /// the configured body timeout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvBody(pub Vec<u8>);
-
-fn refuse<'r, T>(request: &Request<'_>, error: ApiError) -> data::Outcome<'r, T, ApiError> {
-    GuardFailure::remember(request, &error);
-    data::Outcome::Error((error.status(), error))
-}
 
 #[rocket::async_trait]
 impl<'r> FromData<'r> for CsvBody {
@@ -56,37 +49,16 @@ impl<'r> FromData<'r> for CsvBody {
                 ),
             );
         }
-        let limit = request
-            .limits()
-            .get("csv")
-            .unwrap_or_else(|| DEFAULT_CSV_LIMIT_MIB.mebibytes());
-        let timeout = Duration::from_secs(request.rocket().state::<AppConfig>().map_or_else(
-            || AppConfig::default().body_timeout_seconds,
-            |config| config.body_timeout_seconds,
-        ));
-        let bytes = match rocket::tokio::time::timeout(timeout, data.open(limit).into_bytes()).await
-        {
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(e)) => return refuse(request, ApiError::internal(format!("reading body: {e}"))),
-            Err(_) => {
-                return refuse(
-                    request,
-                    ApiError::RequestTimeout(format!(
-                        "The body did not arrive within {} seconds.",
-                        timeout.as_secs()
-                    )),
-                );
-            }
-        };
-        if !bytes.is_complete() {
-            return refuse(
+        match read_body(request, data, "csv", DEFAULT_CSV_LIMIT_MIB.mebibytes()).await {
+            Ok(bytes) => data::Outcome::Success(CsvBody(bytes)),
+            Err(ApiError::PayloadTooLarge(detail)) => refuse(
                 request,
                 ApiError::PayloadTooLarge(format!(
-                    "The body is larger than {limit}; import larger extracts with `woonregister import residents`."
+                    "{detail} Import larger extracts with `woonregister import residents`."
                 )),
-            );
+            ),
+            Err(error) => refuse(request, error),
         }
-        data::Outcome::Success(CsvBody(bytes.into_inner()))
     }
 }
 
