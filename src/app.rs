@@ -131,6 +131,8 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let outgoing = Outgoing::from_config(&config)?;
     let services = open_services(config)?;
     let worker_pool = services.pool.clone();
+    let writer = api::Writer::start(&services.config.database_url)
+        .map_err(|e| StartError::Setup(e.to_string()))?;
     Ok(rocket::custom(figment)
         .attach(AdHoc::on_liftoff("mail worker", move |_| {
             Box::pin(async move { mail::spawn_worker(worker_pool, outgoing) })
@@ -138,7 +140,7 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(services.config)
         .manage(services.pool)
         .manage(services.neighbourhoods)
-        .manage(api::WriteGate::new(backend))
+        .manage(writer)
         .manage(backend)
         .manage(keys)
         .mount(BASE_PATH, api::routes())

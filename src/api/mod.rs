@@ -17,18 +17,18 @@ pub mod people;
 pub mod request;
 pub mod resident_extracts;
 pub mod signals;
+pub mod writer;
 
-use std::sync::Arc;
+pub use writer::Writer;
 
 use rocket::http::ContentType;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder};
-use rocket::tokio::sync::Mutex;
 use rocket::{Response, Route};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{Backend, DbConnection, DbPool, TransactionError, is_transient_message};
+use crate::db::{DbConnection, DbPool, TransactionError, is_transient_message};
 use crate::error::ApiError;
 
 /// The full semantic version every response carries in `API-Version`.
@@ -55,34 +55,16 @@ pub fn routes() -> Vec<Route> {
     .concat()
 }
 
-/// Lets the write transactions of one SQLite database start one at a time,
-/// in the order they asked. SQLite has a single writer; without the gate
-/// waiting writers poll the lock with growing sleeps, and a writer that
-/// keeps losing behind large batches runs out of its busy timeout.
-/// Waiting here holds neither a pooled connection nor a blocking thread.
-/// PostgreSQL needs no gate: writers queue on the writers' advisory lock
-/// in the database, across every process that writes to it.
-#[derive(Debug, Clone)]
-pub struct WriteGate(Option<Arc<Mutex<()>>>);
-
-impl WriteGate {
-    /// The gate for a database of this backend.
-    pub fn new(backend: Backend) -> Self {
-        match backend {
-            Backend::Sqlite => Self(Some(Arc::new(Mutex::new(())))),
-            Backend::Postgresql => Self(None),
-        }
-    }
-}
-
-/// A handle on the connection pool; work runs on a blocking thread.
+/// A handle on the connection pool, for reads, and on the database's one
+/// [`Writer`], for writes; database work runs on blocking threads.
 pub struct Db {
     pool: DbPool,
-    gate: WriteGate,
+    writer: Writer,
 }
 
 impl Db {
-    /// Runs `work` with a pooled connection off the async runtime.
+    /// Runs `work`, which only reads, with a pooled connection off the
+    /// async runtime.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -97,38 +79,27 @@ impl Db {
         .map_err(ApiError::internal)?
     }
 
-    /// Runs `work`, which writes, as [`Db::run`] does, after the writers
-    /// that asked before it: on SQLite it waits its turn at the
-    /// [`WriteGate`] first, and holds the turn until `work` has finished
-    /// (even when the request is dropped meanwhile).
+    /// Runs `work`, which begins and commits transactions of its own, on
+    /// the writer's connection, after the writes that asked before it.
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        let turn = match &self.gate.0 {
-            Some(gate) => Some(Arc::clone(gate).lock_owned().await),
-            None => None,
-        };
-        self.run(move |conn| {
-            let result = work(conn);
-            drop(turn);
-            result
-        })
-        .await
+        self.writer.alone(work).await
     }
 
     /// Runs `work` as one write transaction, in its turn among the
-    /// writers; a transaction that loses a race (a deadlock, a
-    /// serialization failure, a busy SQLite file) runs again, so `work`
-    /// must be repeatable.
-    pub async fn transaction<T, F>(&self, mut work: F) -> Result<T, ApiError>
+    /// writers, and answers once it is committed. It may share its commit
+    /// with transactions that arrived at the same time, and runs again
+    /// when it loses a race (a deadlock, a serialization failure, a busy
+    /// SQLite file), so `work` must be repeatable.
+    pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        self.write(move |conn| crate::db::write_transaction(conn, &mut work))
-            .await
+        self.writer.transaction(work).await
     }
 }
 
@@ -146,14 +117,14 @@ impl<'r> FromRequest<'r> for Db {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
         let rocket = request.rocket();
-        match (rocket.state::<DbPool>(), rocket.state::<WriteGate>()) {
-            (Some(pool), Some(gate)) => Outcome::Success(Db {
+        match (rocket.state::<DbPool>(), rocket.state::<Writer>()) {
+            (Some(pool), Some(writer)) => Outcome::Success(Db {
                 pool: pool.clone(),
-                gate: gate.clone(),
+                writer: writer.clone(),
             }),
             _ => Outcome::Error((
                 rocket::http::Status::InternalServerError,
-                ApiError::internal("no database pool or write gate is managed"),
+                ApiError::internal("no database pool or writer is managed"),
             )),
         }
     }

@@ -13,7 +13,7 @@ use crate::api::{Db, audit_events::AuditEventView};
 use crate::auth::{Admin, Staff};
 use crate::db::audit_events::{self, AuditFilter};
 use crate::db::people::Person;
-use crate::db::{self, DbConnection, Page, declarations, employments, occupancies};
+use crate::db::{DbConnection, Page, declarations, employments, occupancies};
 use crate::domain::AuditAction;
 use crate::error::ApiError;
 use crate::registry::people;
@@ -83,16 +83,14 @@ pub async fn get_person(
     id: i64,
 ) -> Result<Json<PersonView>, ApiError> {
     let person = db
-        .write(move |conn| {
-            db::write_transaction(conn, |conn| {
-                people::read_person(
-                    conn,
-                    &context.actor(&staff.0),
-                    id,
-                    AuditAction::PersonRead,
-                    PURPOSE_ADMINISTRATION,
-                )
-            })
+        .transaction(move |conn| {
+            people::read_person(
+                conn,
+                &context.actor(&staff.0),
+                id,
+                AuditAction::PersonRead,
+                PURPOSE_ADMINISTRATION,
+            )
         })
         .await?;
     Ok(Json(PersonView::from(&person)))
@@ -239,17 +237,15 @@ pub async fn export_person(
     id: i64,
 ) -> Result<Json<PersonExport>, ApiError> {
     let export = db
-        .write(move |conn| {
-            db::write_transaction(conn, |conn| {
-                let person = people::read_person(
-                    conn,
-                    &context.actor(&admin.0),
-                    id,
-                    AuditAction::PersonExport,
-                    PURPOSE_SUBJECT_ACCESS,
-                )?;
-                export(conn, &person)
-            })
+        .transaction(move |conn| {
+            let person = people::read_person(
+                conn,
+                &context.actor(&admin.0),
+                id,
+                AuditAction::PersonExport,
+                PURPOSE_SUBJECT_ACCESS,
+            )?;
+            export(conn, &person)
         })
         .await?;
     Ok(Json(export))

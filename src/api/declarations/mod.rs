@@ -62,7 +62,7 @@ pub async fn create_declaration(
     let actor = caller.actor(&context);
     let visibility = caller.visibility.clone();
     let record = db
-        .write(move |conn| {
+        .transaction(move |conn| {
             filing::retrying_once_on_conflict(conn, |conn| {
                 let key = idempotency_key.0.as_deref();
                 let filed = filing::file_declaration(conn, &rules, &actor, &submission, key)?;

@@ -1,0 +1,312 @@
+//! The one writer of a database. Every write transaction of the service
+//! runs on one thread with one connection, in the order the requests asked;
+//! the transactions that arrive while another group is being written are
+//! committed together, each in a savepoint of one database transaction.
+//! One commit (one `fsync` on SQLite with `synchronous = FULL`) then
+//! acknowledges many filings, so throughput follows the storage's commit
+//! rate times the group size, and no request is answered before its group
+//! has committed: an acknowledged write survives a crash.
+//!
+//! A transaction that fails on its own (a conflict, bad input found late)
+//! is rolled back to its savepoint and fails alone; the others in its group
+//! commit. A group that loses a race with another process (a busy SQLite
+//! file, a deadlock) runs again as a whole, as single transactions did.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use diesel::Connection as _;
+use rocket::tokio::sync::oneshot;
+
+use crate::db::{self, DbConnection, TransactionError as _};
+use crate::error::ApiError;
+
+/// At most this many transactions share one commit.
+const MAX_GROUP_SIZE: usize = 128;
+/// A group takes no further transactions once it has run this long, so
+/// that a waiting request's latency stays bounded when many arrive at once.
+const MAX_GROUP_TIME: Duration = Duration::from_millis(15);
+
+/// A handle on the writer thread of one database; cloning it is cheap. The
+/// thread ends when the last handle is dropped.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// What the writer thread is asked to do.
+enum Job {
+    /// A transaction that may share its commit with others.
+    Grouped(Box<dyn GroupedWork>),
+    /// Work that manages its own transactions; it runs between groups.
+    Alone(Box<dyn FnOnce(&mut DbConnection) + Send>),
+}
+
+/// One transaction of a group, with the answer it owes its request.
+trait GroupedWork: Send {
+    /// Runs the work in a savepoint and keeps its result; an error that
+    /// only lost a race is returned, so that the whole group runs again.
+    fn run(&mut self, conn: &mut DbConnection) -> Result<(), ApiError>;
+
+    /// Answers the request once the group has committed (`Ok`), or with
+    /// the group's error.
+    fn finish(self: Box<Self>, group: Result<(), &ApiError>);
+}
+
+/// A transaction waiting to be run, and where its answer goes.
+struct Pending<T, F> {
+    work: F,
+    result: Option<Result<T, ApiError>>,
+    reply: oneshot::Sender<Result<T, ApiError>>,
+}
+
+impl<T, F> GroupedWork for Pending<T, F>
+where
+    T: Send,
+    F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) -> Result<(), ApiError> {
+        let result = conn.transaction(|conn| (self.work)(conn));
+        let lost_race = match &result {
+            Err(error) if error.is_transient() => Some(error.clone()),
+            _ => None,
+        };
+        self.result = Some(result);
+        lost_race.map_or(Ok(()), Err)
+    }
+
+    fn finish(self: Box<Self>, group: Result<(), &ApiError>) {
+        let answer = match (group, self.result) {
+            (Ok(()), Some(result)) => result,
+            (Ok(()), None) => Err(ApiError::internal("a grouped transaction did not run")),
+            (Err(error), _) => Err(error.clone()),
+        };
+        // The request may have gone meanwhile; its write stands.
+        let _ = self.reply.send(answer);
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread for the database at `url`; it connects on
+    /// its first job.
+    pub fn start(url: &str) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel();
+        let url = url.to_owned();
+        std::thread::Builder::new()
+            .name("database writer".to_owned())
+            .spawn(move || serve(&url, &queue))?;
+        Ok(Self { jobs })
+    }
+
+    /// Runs `work` as one write transaction, possibly sharing its commit
+    /// with others; answers once that commit is done. `work` may run
+    /// again when the group loses a race, so it must be repeatable.
+    pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            work,
+            result: None,
+            reply,
+        };
+        self.submit(Job::Grouped(Box::new(pending)))?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Runs `work`, which begins and commits its own transactions, on the
+    /// writer's connection between two groups.
+    pub async fn alone<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Alone(Box::new(move |conn| {
+            let _ = reply.send(work(conn));
+        })))?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    fn submit(&self, job: Job) -> Result<(), ApiError> {
+        self.jobs.send(job).map_err(|_| stopped())
+    }
+}
+
+/// The error of a request whose write was not carried out because the
+/// writer stopped (its thread panicked, or the service is shutting down).
+fn stopped() -> ApiError {
+    ApiError::internal("the database writer stopped before answering")
+}
+
+/// The writer thread: takes jobs until every handle is gone.
+fn serve(url: &str, queue: &mpsc::Receiver<Job>) {
+    let mut connection: Option<DbConnection> = None;
+    let mut next = queue.recv().ok();
+    while let Some(job) = next.take() {
+        let conn = match connection.as_mut() {
+            Some(conn) => conn,
+            None => match db::connect(url) {
+                Ok(conn) => connection.insert(conn),
+                Err(error) => {
+                    log::error!("the database writer cannot connect: {error}");
+                    // The job is dropped unanswered: its request gets a 500.
+                    drop(job);
+                    next = queue.recv().ok();
+                    continue;
+                }
+            },
+        };
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| match job {
+            Job::Alone(work) => {
+                work(conn);
+                queue.recv().ok()
+            }
+            Job::Grouped(first) => write_group(conn, first, queue),
+        }));
+        match ran {
+            Ok(following) => next = following.or_else(|| queue.recv().ok()),
+            Err(_) => {
+                // The transaction a panic left open goes with its
+                // connection; the group's requests get a 500.
+                log::error!("a write panicked; the writer reconnects");
+                connection = None;
+                next = queue.recv().ok();
+            }
+        }
+    }
+}
+
+/// Writes `first` and the transactions queued behind it as one group and
+/// commits it; returns a job that could not join the group, if any.
+fn write_group(
+    conn: &mut DbConnection,
+    first: Box<dyn GroupedWork>,
+    queue: &mpsc::Receiver<Job>,
+) -> Option<Job> {
+    let mut group = vec![first];
+    let mut left_over = None;
+    let outcome = db::write_transaction(conn, |conn| {
+        let started = Instant::now();
+        for work in &mut group {
+            work.run(conn)?;
+        }
+        while left_over.is_none()
+            && group.len() < MAX_GROUP_SIZE
+            && started.elapsed() < MAX_GROUP_TIME
+        {
+            match queue.try_recv() {
+                Ok(Job::Grouped(mut work)) => {
+                    let ran = work.run(conn);
+                    group.push(work);
+                    ran?;
+                }
+                Ok(alone @ Job::Alone(_)) => left_over = Some(alone),
+                Err(_) => break,
+            }
+        }
+        Ok::<(), ApiError>(())
+    });
+    for work in group {
+        work.finish(outcome.as_ref().map(|&()| ()));
+    }
+    left_over
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection as _;
+    use diesel::sql_types::BigInt;
+    use diesel::{QueryableByName, RunQueryDsl as _};
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// A writer over a fresh SQLite file with one table of numbers.
+    fn writer_over_a_fresh_file() -> (tempfile::TempDir, String, Writer) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = dir.path().join("w.sqlite3").display().to_string();
+        let mut conn = db::connect(&url).expect("a connection");
+        db::run_migrations(&mut conn).expect("the schema");
+        conn.batch_execute("CREATE TABLE numbers (n BIGINT NOT NULL UNIQUE)")
+            .expect("the table");
+        let writer = Writer::start(&url).expect("the writer thread");
+        (dir, url, writer)
+    }
+
+    fn stored(url: &str) -> i64 {
+        diesel::sql_query("SELECT COUNT(*) AS n FROM numbers")
+            .get_result::<Count>(&mut db::connect(url).expect("a connection"))
+            .expect("the count")
+            .n
+    }
+
+    fn insert(n: i64) -> impl FnMut(&mut DbConnection) -> Result<i64, ApiError> {
+        move |conn| {
+            diesel::sql_query(format!("INSERT INTO numbers (n) VALUES ({n})")).execute(conn)?;
+            Ok(n)
+        }
+    }
+
+    #[rocket::async_test]
+    async fn transactions_arriving_together_all_commit_and_one_that_fails_fails_alone() {
+        let (_dir, url, writer) = writer_over_a_fresh_file();
+        let mut requests = Vec::new();
+        for n in 0..200 {
+            let writer = writer.clone();
+            // 150 is filed twice: one of the two breaks the unique index.
+            let n = if n == 199 { 150 } else { n };
+            requests.push(rocket::tokio::spawn(async move {
+                writer.transaction(insert(n)).await
+            }));
+        }
+        let mut failed = 0;
+        for request in requests {
+            match request.await.expect("the request task") {
+                Ok(_) => {}
+                Err(ApiError::Conflict(_)) => failed += 1,
+                Err(other) => panic!("unexpected error {other:?}"),
+            }
+        }
+        assert_eq!(failed, 1, "only the duplicate fails");
+        assert_eq!(stored(&url), 199, "every other transaction is stored");
+    }
+
+    #[rocket::async_test]
+    async fn a_write_that_panics_fails_its_request_and_the_writer_goes_on() {
+        let (_dir, url, writer) = writer_over_a_fresh_file();
+        let panicking = writer
+            .transaction(|_conn: &mut DbConnection| -> Result<(), ApiError> {
+                panic!("a defect in a use case")
+            })
+            .await;
+        assert!(matches!(panicking, Err(ApiError::Internal(_))), "{panicking:?}");
+        assert_eq!(writer.transaction(insert(7)).await.expect("a later write"), 7);
+        assert_eq!(stored(&url), 1);
+    }
+
+    #[rocket::async_test]
+    async fn work_alone_runs_between_groups_with_its_own_transactions() {
+        let (_dir, url, writer) = writer_over_a_fresh_file();
+        let counted = writer
+            .alone(|conn| {
+                db::write_transaction(conn, insert(1))?;
+                db::write_transaction(conn, insert(2))?;
+                Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM numbers")
+                    .get_result::<Count>(conn)?
+                    .n)
+            })
+            .await
+            .expect("the work");
+        assert_eq!(counted, 2);
+        assert_eq!(stored(&url), 2);
+    }
+}
