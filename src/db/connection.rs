@@ -90,10 +90,14 @@ pub fn connect(url: &str) -> ConnectionResult<DbConnection> {
         Backend::Sqlite => {
             let mut conn = SqliteConnection::establish(sqlite_path(url))?;
             // WAL lets readers run beside the writer; synchronous=FULL makes an
-            // acknowledged commit survive a crash or power loss.
+            // acknowledged commit survive a crash or power loss. The
+            // savepoint journals of grouped writes stay in memory (they are
+            // not needed after a crash: the group's transaction is rolled
+            // back as a whole).
             conn.batch_execute(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                 PRAGMA temp_store = MEMORY;"
             ))
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConnection::Sqlite(conn))

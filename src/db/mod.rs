@@ -111,8 +111,8 @@ pub fn is_transient_message(message: &str) -> bool {
 /// two writers can never wait for each other's rows (no deadlock between
 /// a batch and a single filing naming the same people).
 ///
-/// A transaction nested in another one is not retried: only the outermost
-/// can be run again.
+/// A transaction nested in another one (a savepoint) is not retried, and
+/// takes no lock: the outermost holds it, and only it can be run again.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, mut work: F) -> Result<T, E>
 where
     F: FnMut(&mut DbConnection) -> Result<T, E>,
@@ -129,7 +129,9 @@ where
     let mut retries = 0;
     loop {
         let result = conn.transaction(|conn| {
-            lock_for_writing(conn)?;
+            if is_outermost {
+                lock_for_writing(conn)?;
+            }
             work(conn)
         });
         match result {
