@@ -84,6 +84,7 @@ impl RequestContext {
             role: caller.role(),
             purpose: self.purpose.clone(),
             trace_id: self.trace_id.clone(),
+            deferred: None,
         }
     }
 }

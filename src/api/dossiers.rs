@@ -344,7 +344,9 @@ pub async fn get_address_dossier(
 ) -> Result<Json<DossierView>, ApiError> {
     let (rules, actor) = (config.rules.clone(), context.actor(&official.0));
     let dossier = db
-        .transaction(move |conn| registry::read_dossier(conn, &rules, &actor, id, today()))
+        .audited_read(actor, move |conn, actor| {
+            registry::read_dossier(conn, &rules, actor, id, today())
+        })
         .await?;
     Ok(Json(DossierView::from(dossier)))
 }

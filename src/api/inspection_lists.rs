@@ -438,7 +438,9 @@ pub async fn list_inspection_lists(
     let (filter, page) = query.parse()?;
     let actor = context.actor(&official.0);
     let (rows, total) = db
-        .transaction(move |conn| registry::list_lists(conn, &actor, filter.clone(), page))
+        .audited_read(actor, move |conn, actor| {
+            registry::list_lists(conn, actor, filter, page)
+        })
         .await?;
     Ok(Json(ListBody::new(rows, page, total)))
 }
@@ -527,7 +529,9 @@ pub async fn get_inspection_list(
 ) -> Result<ListDocument, ApiError> {
     let actor = context.actor(&official.0);
     let list = db
-        .transaction(move |conn| registry::read_list(conn, &actor, id))
+        .audited_read(actor, move |conn, actor| {
+            registry::read_list(conn, actor, id)
+        })
         .await?;
     Ok(match format {
         ListFormat::Json => ListDocument::Json(Json(InspectionListView::from(&list))),

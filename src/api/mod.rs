@@ -30,6 +30,7 @@ use utoipa::ToSchema;
 
 use crate::db::{DbConnection, DbPool, TransactionError, is_transient_message};
 use crate::error::ApiError;
+use crate::registry::{Actor, DeferredAudit};
 
 /// The full semantic version every response carries in `API-Version`.
 pub const API_VERSION: &str = "1.0.0";
@@ -77,6 +78,40 @@ impl Db {
         })
         .await
         .map_err(ApiError::internal)?
+    }
+
+    /// Runs `work`, a read of personal data that `actor` records in the
+    /// audit trail, on a pooled connection beside the writer, in one read
+    /// transaction; then writes its audit entries through the writer.
+    /// Nothing read is returned before they are committed, so no read
+    /// leaves without its trace.
+    pub async fn audited_read<T, F>(&self, actor: Actor, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ApiError> + Send + 'static,
+    {
+        let deferred = DeferredAudit::default();
+        let reader = Actor {
+            deferred: Some(deferred.clone()),
+            ..actor.clone()
+        };
+        let value = self
+            .run(move |conn| {
+                use diesel::Connection as _;
+                conn.transaction(|conn| work(conn, &reader))
+            })
+            .await?;
+        let entries = deferred.take();
+        if !entries.is_empty() {
+            self.transaction(move |conn| {
+                for entry in &entries {
+                    actor.record(conn, entry.action, entry.resource.clone(), &entry.purpose)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(value)
     }
 
     /// Runs `work`, which begins and commits transactions of its own, on

@@ -83,10 +83,10 @@ pub async fn get_person(
     id: i64,
 ) -> Result<Json<PersonView>, ApiError> {
     let person = db
-        .transaction(move |conn| {
+        .audited_read(context.actor(&staff.0), move |conn, actor| {
             people::read_person(
                 conn,
-                &context.actor(&staff.0),
+                actor,
                 id,
                 AuditAction::PersonRead,
                 PURPOSE_ADMINISTRATION,
@@ -237,6 +237,8 @@ pub async fn export_person(
     id: i64,
 ) -> Result<Json<PersonExport>, ApiError> {
     let export = db
+        // In the writer's transaction, not as an audited read: the export
+        // lists the person's audit events, this export's own included.
         .transaction(move |conn| {
             let person = people::read_person(
                 conn,

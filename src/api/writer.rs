@@ -288,8 +288,14 @@ mod tests {
                 panic!("a defect in a use case")
             })
             .await;
-        assert!(matches!(panicking, Err(ApiError::Internal(_))), "{panicking:?}");
-        assert_eq!(writer.transaction(insert(7)).await.expect("a later write"), 7);
+        assert!(
+            matches!(panicking, Err(ApiError::Internal(_))),
+            "{panicking:?}"
+        );
+        assert_eq!(
+            writer.transaction(insert(7)).await.expect("a later write"),
+            7
+        );
         assert_eq!(stored(&url), 1);
     }
 

@@ -45,6 +45,7 @@ pub fn operator(role: Role, purpose: &str) -> Actor {
         role,
         purpose: Some(purpose.to_owned()),
         trace_id: uuid::Uuid::new_v4().simple().to_string(),
+        deferred: None,
     }
 }
 

@@ -92,6 +92,7 @@ fn run_residents(figment: &Figment, file: &Path, as_of: NaiveDate) -> Result<(),
         role: Role::Admin,
         purpose: None,
         trace_id: "command-line".to_owned(),
+        deferred: None,
     };
     let progress = ProgressBar::new_spinner();
     let (extract, summary) = import_residents(

@@ -18,6 +18,8 @@ pub mod residents;
 pub mod retention;
 pub mod synthetic;
 
+use std::sync::{Arc, Mutex};
+
 use diesel::result::QueryResult;
 
 use crate::audit::{self, AuditEntry};
@@ -36,11 +38,59 @@ pub struct Actor {
     pub purpose: Option<String>,
     /// The W3C trace id of the request.
     pub trace_id: String,
+    /// Where the entries of a read go when they are written after it (see
+    /// [`DeferredAudit`]); `None` records them in the caller's transaction.
+    pub deferred: Option<DeferredAudit>,
 }
+
+/// The audit entries of a read that runs beside the writer, on a
+/// connection that cannot write: the caller writes them (with
+/// [`Actor::record`]) once the read is done, and shows nothing of what was
+/// read before they are committed.
+#[derive(Debug, Clone, Default)]
+pub struct DeferredAudit(Arc<Mutex<Vec<DeferredEntry>>>);
+
+/// One audit entry kept for later, its purpose already chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredEntry {
+    /// What was done.
+    pub action: AuditAction,
+    /// What it was done to.
+    pub resource: String,
+    /// The processing purpose.
+    pub purpose: String,
+}
+
+impl DeferredAudit {
+    /// The entries kept so far, taken out.
+    pub fn take(&self) -> Vec<DeferredEntry> {
+        self.0
+            .lock()
+            .map(|mut entries| std::mem::take(&mut *entries))
+            .unwrap_or_default()
+    }
+
+    fn push(&self, entry: DeferredEntry) -> QueryResult<()> {
+        let mut entries = self.0.lock().map_err(|_| {
+            diesel::result::Error::QueryBuilderError("the deferred audit trail was poisoned".into())
+        })?;
+        entries.push(entry);
+        Ok(())
+    }
+}
+
+impl PartialEq for DeferredAudit {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for DeferredAudit {}
 
 impl Actor {
     /// Records that this actor did `action` to `resource`, in the caller's
-    /// transaction; the purpose is the actor's or else `default_purpose`.
+    /// transaction (or keeps it for later when the actor's entries are
+    /// deferred); the purpose is the actor's or else `default_purpose`.
     pub fn record(
         &self,
         conn: &mut DbConnection,
@@ -48,6 +98,17 @@ impl Actor {
         resource: String,
         default_purpose: &str,
     ) -> QueryResult<()> {
+        if let Some(deferred) = &self.deferred {
+            return deferred.push(DeferredEntry {
+                action,
+                resource,
+                purpose: self
+                    .purpose
+                    .as_deref()
+                    .unwrap_or(default_purpose)
+                    .to_owned(),
+            });
+        }
         let entry = AuditEntry {
             actor: &self.subject,
             role: self.role.as_str(),

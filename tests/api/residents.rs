@@ -39,6 +39,7 @@ fn actor() -> Actor {
         role: Role::Admin,
         purpose: None,
         trace_id: "0af7651916cd43dd8448eb211c80319c".to_owned(),
+        deferred: None,
     }
 }
 

@@ -92,8 +92,8 @@ pub async fn list_declarations(
     let actor = caller.actor(&context);
     let visibility = caller.visibility.clone();
     let (records, total) = db
-        .transaction(move |conn| {
-            filing::list_declarations(conn, &actor, &caller.visibility, &query, page)
+        .audited_read(actor, move |conn, actor| {
+            filing::list_declarations(conn, actor, &caller.visibility, &query, page)
         })
         .await?;
     let views: Vec<DeclarationView> = records
@@ -119,7 +119,9 @@ pub async fn get_declaration(
     let actor = caller.actor(&context);
     let visibility = caller.visibility.clone();
     let record = db
-        .transaction(move |conn| filing::read_declaration(conn, &actor, &caller.visibility, id))
+        .audited_read(actor, move |conn, actor| {
+            filing::read_declaration(conn, actor, &caller.visibility, id)
+        })
         .await?;
     Ok(Json(DeclarationView::of(&record, &visibility)))
 }

@@ -187,6 +187,7 @@ pub fn generate(
         role: Role::Staff,
         purpose: None,
         trace_id: format!("demo-{}", options.seed),
+        deferred: None,
     };
     let kvks: Vec<KvkNumber> = crate::db::write_transaction(conn, |conn| {
         labour::organisations()
