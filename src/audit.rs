@@ -56,6 +56,39 @@ pub fn record(conn: &mut DbConnection, entry: &AuditEntry<'_>) -> QueryResult<Au
     audit_events::insert(conn, &event)
 }
 
+/// Appends several events to the chain, in order, with one statement:
+/// what a batch of filings records.
+pub fn record_many(conn: &mut DbConnection, entries: &[AuditEntry<'_>]) -> QueryResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    crate::db::lock_for_writing(conn)?;
+    let mut previous_hash =
+        audit_events::last_hash(conn)?.unwrap_or_else(|| GENESIS_HASH.to_owned());
+    let at = now();
+    let events: Vec<NewAuditEvent> = entries
+        .iter()
+        .map(|entry| {
+            let mut event = NewAuditEvent {
+                at,
+                actor: entry.actor.to_owned(),
+                role: entry.role.to_owned(),
+                action: entry.action,
+                resource: entry.resource.clone(),
+                purpose: entry.purpose.to_owned(),
+                trace_id: entry.trace_id.to_owned(),
+                outcome: entry.outcome.to_owned(),
+                previous_hash: std::mem::take(&mut previous_hash),
+                hash: String::new(),
+            };
+            event.hash = hash_of(&event.previous_hash, event.at, &fields_of_new(&event));
+            previous_hash.clone_from(&event.hash);
+            event
+        })
+        .collect();
+    audit_events::insert_many(conn, &events).map(drop)
+}
+
 fn fields_of_new(e: &NewAuditEvent) -> [&str; 7] {
     [
         &e.actor,

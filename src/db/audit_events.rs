@@ -92,6 +92,13 @@ pub fn insert(conn: &mut DbConnection, event: &NewAuditEvent) -> QueryResult<Aud
         .get_result(conn)
 }
 
+/// Stores new events in multi-row statements, in the order given.
+pub fn insert_many(conn: &mut DbConnection, events: &[NewAuditEvent]) -> QueryResult<usize> {
+    Ok(insert_rows!(conn, audit_events::table, events, |event| {
+        event
+    }))
+}
+
 /// Up to `limit` events with an id above `after`, in order.
 pub fn batch_after(
     conn: &mut DbConnection,

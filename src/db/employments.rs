@@ -28,7 +28,7 @@ pub struct Employment {
 
 /// A new employment.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = employments)]
+#[diesel(table_name = employments, treat_none_as_default_value = false)]
 pub struct NewEmployment {
     /// The employee.
     pub person_id: i64,
@@ -48,6 +48,15 @@ pub fn insert(conn: &mut DbConnection, new: &NewEmployment) -> QueryResult<Emplo
         .values((new, employments::created_at.eq(now())))
         .returning(employments::all_columns)
         .get_result(conn)
+}
+
+/// Stores new employments in multi-row statements; returns how many.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewEmployment]) -> QueryResult<usize> {
+    let at = now();
+    Ok(insert_rows!(conn, employments::table, rows, |row| (
+        row,
+        employments::created_at.eq(at)
+    )))
 }
 
 /// Sets the employee and dates of the employment a declaration recorded.

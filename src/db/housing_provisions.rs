@@ -33,7 +33,7 @@ pub struct HousingProvision {
 
 /// A new link between an address and a landlord.
 #[derive(Debug, Clone, PartialEq, Insertable)]
-#[diesel(table_name = housing_provisions)]
+#[diesel(table_name = housing_provisions, treat_none_as_default_value = false)]
 pub struct NewHousingProvision {
     /// The address.
     pub address_id: i64,
@@ -55,6 +55,15 @@ pub fn insert(conn: &mut DbConnection, new: &NewHousingProvision) -> QueryResult
         .values((new, housing_provisions::created_at.eq(now())))
         .returning(housing_provisions::all_columns)
         .get_result(conn)
+}
+
+/// Stores new housing provisions in multi-row statements; returns how many.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewHousingProvision]) -> QueryResult<usize> {
+    let at = now();
+    Ok(insert_rows!(conn, housing_provisions::table, rows, |row| (
+        row,
+        housing_provisions::created_at.eq(at)
+    )))
 }
 
 /// Every landlord link of an address with its organisation, oldest first.

@@ -2,6 +2,34 @@
 //! the web layer borrows from, the migrations, and one module of queries per
 //! table family. Everything backend-specific stays inside this module.
 
+/// Rows per multi-row `INSERT`: far below either backend's limit on bound
+/// parameters for the widest table written this way.
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts the rows of a slice into a table in multi-row statements of at
+/// most [`ROWS_PER_INSERT`] rows, each row made insertable by the closure;
+/// evaluates to the number of rows inserted. Diesel's connection enum has
+/// no multi-row insert of its own, so each backend is named here. The
+/// insertable's `Option` fields must not stand for a column default
+/// (`treat_none_as_default_value = false`), or SQLite inserts row by row.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $row:expr) => {{
+        let mut inserted = 0_usize;
+        for chunk in $rows.chunks($crate::db::ROWS_PER_INSERT) {
+            let values: Vec<_> = chunk.iter().map($row).collect();
+            inserted += match $conn {
+                $crate::db::DbConnection::Sqlite(c) => {
+                    diesel::insert_into($table).values(values).execute(c)?
+                }
+                $crate::db::DbConnection::Postgresql(c) => {
+                    diesel::insert_into($table).values(values).execute(c)?
+                }
+            };
+        }
+        inserted
+    }};
+}
+
 pub mod addresses;
 pub mod audit_events;
 pub mod connection;

@@ -34,7 +34,7 @@ pub struct Occupancy {
 
 /// A new occupancy.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = occupancies)]
+#[diesel(table_name = occupancies, treat_none_as_default_value = false)]
 pub struct NewOccupancy {
     /// The occupant.
     pub person_id: i64,
@@ -58,6 +58,15 @@ pub fn insert(conn: &mut DbConnection, new: &NewOccupancy) -> QueryResult<Occupa
         .values((new, occupancies::created_at.eq(now())))
         .returning(occupancies::all_columns)
         .get_result(conn)
+}
+
+/// Stores new occupancies in multi-row statements; returns how many.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewOccupancy]) -> QueryResult<usize> {
+    let at = now();
+    Ok(insert_rows!(conn, occupancies::table, rows, |row| (
+        row,
+        occupancies::created_at.eq(at)
+    )))
 }
 
 /// Sets the occupant, address, dates and household of the occupancy a

@@ -120,6 +120,42 @@ impl Actor {
         };
         audit::record(conn, &entry).map(drop)
     }
+
+    /// Records that this actor did each `(action, resource)`, in order, in
+    /// the caller's transaction (or keeps them for later when the actor's
+    /// entries are deferred); the purpose is the actor's or else
+    /// `default_purpose`.
+    pub fn record_many(
+        &self,
+        conn: &mut DbConnection,
+        done: Vec<(AuditAction, String)>,
+        default_purpose: &str,
+    ) -> QueryResult<()> {
+        let purpose = self.purpose.as_deref().unwrap_or(default_purpose);
+        if let Some(deferred) = &self.deferred {
+            for (action, resource) in done {
+                deferred.push(DeferredEntry {
+                    action,
+                    resource,
+                    purpose: purpose.to_owned(),
+                })?;
+            }
+            return Ok(());
+        }
+        let entries: Vec<AuditEntry<'_>> = done
+            .into_iter()
+            .map(|(action, resource)| AuditEntry {
+                actor: &self.subject,
+                role: self.role.as_str(),
+                action,
+                resource,
+                purpose,
+                trace_id: &self.trace_id,
+                outcome: "success",
+            })
+            .collect();
+        audit::record_many(conn, &entries)
+    }
 }
 
 /// A change to an optional value (a PATCH field): keep the stored value,

@@ -360,6 +360,7 @@ fn file_workers(
             .unwrap_or(today)
     };
     let mut filed = 0;
+    let mut round = filing::FilingRound::default();
     for size in households(plan, rng) {
         let (Some(place), Some(agency)) = (
             places.get(rng.below(places.len())),
@@ -397,9 +398,10 @@ fn file_workers(
                 rent_deducted_from_wages: rng.chance(0.4),
                 separate_rental_contract: rng.chance(0.7),
             };
-            filing::file(conn, agency, "synthetic", None, &draft)?;
+            filing::file(conn, &mut round, agency, "synthetic", None, &draft)?;
         }
     }
+    round.write_facts(conn)?;
     Ok(filed)
 }
 

@@ -212,3 +212,48 @@ fn the_verify_command_reports_an_intact_chain_and_fails_on_a_broken_one() {
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("audit trail broken at event"));
 }
+
+#[test]
+fn a_batchs_filings_extend_the_chain_one_event_each_in_order() {
+    let app = TestApp::new();
+    for n in 1..=3 {
+        app.create_address(&address_body(n));
+    }
+    let agency = app.agency_token("11111111");
+    let batch = json!({"declarations": [
+        declaration_body(1, None),
+        declaration_body(99, None),
+        declaration_body(2, None),
+        declaration_body(3, None),
+    ]});
+    let reply = app.post("/api/v1/declaration-batches", &agency, &batch);
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    let results = reply.json()["results"].clone();
+    let filed: Vec<String> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .map(|id| format!("declarations/{id}"))
+        .collect();
+    assert_eq!(
+        filed.len(),
+        3,
+        "the item at an unknown address is refused: {results}"
+    );
+    let log = events(&app, "?pageSize=100");
+    let mut resources: Vec<String> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "declaration.create")
+        .map(|e| e["resource"].as_str().unwrap().to_owned())
+        .collect();
+    resources.reverse(); // the log is newest first
+    assert_eq!(
+        resources, filed,
+        "one event per filing, in the batch's order"
+    );
+    let report = audit::verify(&mut app.db()).unwrap();
+    assert_eq!(report.first_broken, None);
+}

@@ -4,6 +4,8 @@
 //! written together in the caller's transaction, linked to the declaration,
 //! and change with it.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use diesel::result::QueryResult;
 
@@ -189,44 +191,86 @@ impl FilingOutcome {
     }
 }
 
-/// The agency with this KvK number; registered on its first filing so
-/// that no filing is lost for want of paperwork.
-pub fn agency(conn: &mut DbConnection, kvk: &KvkNumber) -> QueryResult<Organisation> {
-    if let Some(found) = organisations::find_by_kvk(conn, kvk.as_str())? {
-        return Ok(found);
-    }
-    organisations::insert(
-        conn,
-        &OrganisationFields {
-            kvk_number: kvk.as_str().to_owned(),
-            name: format!("Agency KvK {}", kvk.as_str()),
-            is_agency: true,
-            is_landlord: false,
-            parent_kvk_number: None,
-            is_certified: false,
-            contact_email: None,
-        },
-    )
+/// What the declarations filed in one transaction share: the organisations
+/// already looked up, and the facts that follow from each declaration
+/// (employment, occupancy, landlord link), written together by
+/// [`FilingRound::write_facts`] in multi-row statements. A single filing is
+/// a round of one.
+#[derive(Debug, Default)]
+pub struct FilingRound {
+    agencies: HashMap<String, Organisation>,
+    landlords: HashMap<String, Organisation>,
+    employments: Vec<NewEmployment>,
+    occupancies: Vec<NewOccupancy>,
+    provisions: Vec<NewHousingProvision>,
 }
 
-fn landlord(conn: &mut DbConnection, kvk: &KvkNumber) -> QueryResult<Organisation> {
-    match organisations::find_by_kvk(conn, kvk.as_str())? {
-        Some(found) => {
-            organisations::mark_landlord(conn, found.id)?;
-            Ok(found)
+impl FilingRound {
+    /// The agency with this KvK number; registered on its first filing so
+    /// that no filing is lost for want of paperwork.
+    pub fn agency(
+        &mut self,
+        conn: &mut DbConnection,
+        kvk: &KvkNumber,
+    ) -> QueryResult<Organisation> {
+        if let Some(known) = self.agencies.get(kvk.as_str()) {
+            return Ok(known.clone());
         }
-        None => organisations::insert(
-            conn,
-            &OrganisationFields {
-                kvk_number: kvk.as_str().to_owned(),
-                name: format!("Landlord KvK {}", kvk.as_str()),
-                is_agency: false,
-                is_landlord: true,
-                parent_kvk_number: None,
-                is_certified: false,
-                contact_email: None,
-            },
-        ),
+        let agency = match organisations::find_by_kvk(conn, kvk.as_str())? {
+            Some(found) => found,
+            None => organisations::insert(
+                conn,
+                &OrganisationFields {
+                    kvk_number: kvk.as_str().to_owned(),
+                    name: format!("Agency KvK {}", kvk.as_str()),
+                    is_agency: true,
+                    is_landlord: false,
+                    parent_kvk_number: None,
+                    is_certified: false,
+                    contact_email: None,
+                },
+            )?,
+        };
+        self.agencies
+            .insert(kvk.as_str().to_owned(), agency.clone());
+        Ok(agency)
+    }
+
+    /// The landlord with this KvK number, marked as one (or registered).
+    fn landlord(&mut self, conn: &mut DbConnection, kvk: &KvkNumber) -> QueryResult<Organisation> {
+        if let Some(known) = self.landlords.get(kvk.as_str()) {
+            return Ok(known.clone());
+        }
+        let landlord = match organisations::find_by_kvk(conn, kvk.as_str())? {
+            Some(found) => {
+                organisations::mark_landlord(conn, found.id)?;
+                found
+            }
+            None => organisations::insert(
+                conn,
+                &OrganisationFields {
+                    kvk_number: kvk.as_str().to_owned(),
+                    name: format!("Landlord KvK {}", kvk.as_str()),
+                    is_agency: false,
+                    is_landlord: true,
+                    parent_kvk_number: None,
+                    is_certified: false,
+                    contact_email: None,
+                },
+            )?,
+        };
+        self.landlords
+            .insert(kvk.as_str().to_owned(), landlord.clone());
+        Ok(landlord)
+    }
+
+    /// Writes the facts of the declarations filed so far in this round.
+    /// Call it before the transaction reads them (the re-evaluation).
+    pub fn write_facts(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        employments::insert_many(conn, &std::mem::take(&mut self.employments))?;
+        occupancies::insert_many(conn, &std::mem::take(&mut self.occupancies))?;
+        housing_provisions::insert_many(conn, &std::mem::take(&mut self.provisions))?;
+        Ok(())
     }
 }
 
@@ -248,10 +292,13 @@ fn resolve_address(
     addresses::find_by_key(conn, &draft.address.key())?.ok_or(FilingError::UnknownAddress)
 }
 
-/// Files a declaration for `agency`. With a retry key the agency used
-/// before, the first filing is returned and nothing is stored.
+/// Files a declaration for `agency` in `round`: the person and the
+/// declaration now, its other facts when the round writes them. With a
+/// retry key the agency used before, the first filing is returned and
+/// nothing is stored.
 pub fn file(
     conn: &mut DbConnection,
+    round: &mut FilingRound,
     agency: &Organisation,
     filed_by: &str,
     idempotency_key: Option<&str>,
@@ -263,7 +310,7 @@ pub fn file(
         return Ok(FilingOutcome::Replayed(first));
     }
     let address = resolve_address(conn, draft)?;
-    let landlord = landlord(conn, &draft.landlord_kvk_number)?;
+    let landlord = round.landlord(conn, &draft.landlord_kvk_number)?;
     let person = people::find_or_insert(conn, &person_fields(&draft.worker))?;
     let declaration = declarations::insert(
         conn,
@@ -280,24 +327,19 @@ pub fn file(
             DeclarationStatus::Accepted,
         ),
     )?;
-    employments::insert(
-        conn,
-        &NewEmployment {
-            person_id: person.id,
-            organisation_id: agency.id,
-            start_date: draft.start_date,
-            end_date: draft.end_date,
-            declaration_id: Some(declaration.id),
-        },
-    )?;
-    occupancies::insert(
-        conn,
-        &occupancy(draft, person.id, address.id, declaration.id),
-    )?;
-    housing_provisions::insert(
-        conn,
-        &provision(draft, address.id, landlord.id, declaration.id),
-    )?;
+    round.employments.push(NewEmployment {
+        person_id: person.id,
+        organisation_id: agency.id,
+        start_date: draft.start_date,
+        end_date: draft.end_date,
+        declaration_id: Some(declaration.id),
+    });
+    round
+        .occupancies
+        .push(occupancy(draft, person.id, address.id, declaration.id));
+    round
+        .provisions
+        .push(provision(draft, address.id, landlord.id, declaration.id));
     Ok(FilingOutcome::Filed(declaration, Box::new(address)))
 }
 
@@ -394,7 +436,7 @@ pub(super) fn amend(
     draft: &DeclarationDraft,
 ) -> Result<Declaration, FilingError> {
     let address = resolve_address(conn, draft)?;
-    let landlord = landlord(conn, &draft.landlord_kvk_number)?;
+    let landlord = FilingRound::default().landlord(conn, &draft.landlord_kvk_number)?;
     let person_id = person_for_correction(conn, stored, &person_fields(&draft.worker))?;
     let status = if draft.end_date.is_some() && draft.end_date != stored.end_date {
         DeclarationStatus::Ended

@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use chrono::{Days, Months, NaiveDate};
 
 pub use corrections::{AddressCorrections, Corrections, WorkerCorrections};
-pub use facts::{AddressRef, DeclarationDraft, FilingError, FilingOutcome, Worker, agency, file};
+pub use facts::{
+    AddressRef, DeclarationDraft, FilingError, FilingOutcome, FilingRound, Worker, file,
+};
 pub use receipt::queue_receipt;
 
 use crate::db::addresses::{self, Address};
@@ -129,7 +131,22 @@ pub fn file_declaration(
     submission: &Submission,
     idempotency_key: Option<&str>,
 ) -> Result<Declaration, ApiError> {
-    let (outcome, agency) = file_one(conn, actor, submission, idempotency_key, "")?;
+    let mut round = FilingRound::default();
+    let (outcome, agency) = file_one(
+        conn,
+        &mut round,
+        submission,
+        &actor.subject,
+        idempotency_key,
+        "",
+    )?;
+    round.write_facts(conn)?;
+    actor.record(
+        conn,
+        audit_action(&outcome),
+        audit_resource(&outcome),
+        PURPOSE_FILING,
+    )?;
     if let FilingOutcome::Filed(declaration, address) = &outcome {
         evaluation::reevaluate_addresses(conn, rules, &[address.id])?;
         queue_receipt(conn, &agency, &[(declaration.clone(), (**address).clone())])?;
@@ -137,31 +154,40 @@ pub fn file_declaration(
     Ok(outcome.declaration().clone())
 }
 
-/// Files a declaration and records it; the caller re-evaluates and queues
-/// the receipt, once for a whole batch.
+/// Files a declaration in `round`; the caller writes the round's facts,
+/// records the filing, re-evaluates and queues the receipt (once for a
+/// whole batch).
 fn file_one(
     conn: &mut DbConnection,
-    actor: &Actor,
+    round: &mut FilingRound,
     submission: &Submission,
+    filed_by: &str,
     idempotency_key: Option<&str>,
     prefix: &str,
 ) -> Result<(FilingOutcome, Organisation), ApiError> {
-    let agency = agency(conn, &submission.agency)?;
+    let agency = round.agency(conn, &submission.agency)?;
     let outcome = file(
         conn,
+        round,
         &agency,
-        &actor.subject,
+        filed_by,
         idempotency_key,
         &submission.draft,
     )
     .map_err(|e| e.into_api_error(prefix))?;
-    let action = match &outcome {
+    Ok((outcome, agency))
+}
+
+/// What the audit trail says a filing did: filed anew, or replayed.
+fn audit_action(outcome: &FilingOutcome) -> AuditAction {
+    match outcome {
         FilingOutcome::Filed(..) => AuditAction::DeclarationCreate,
         FilingOutcome::Replayed(_) => AuditAction::DeclarationReplay,
-    };
-    let resource = format!("declarations/{}", outcome.declaration().id);
-    actor.record(conn, action, resource, PURPOSE_FILING)?;
-    Ok((outcome, agency))
+    }
+}
+
+fn audit_resource(outcome: &FilingOutcome) -> String {
+    format!("declarations/{}", outcome.declaration().id)
 }
 
 /// How many items of a batch one transaction files: small enough that a
@@ -204,16 +230,26 @@ pub fn file_batch_part(
     idempotency_key: Option<&str>,
 ) -> Result<BatchPart, ApiError> {
     let mut part = BatchPart::default();
+    let mut round = FilingRound::default();
+    let mut trail = Vec::new();
     for (offset, item) in items.iter().enumerate() {
         let index = first_index + offset;
         let prefix = format!("declarations[{index}]");
         let key = idempotency_key.map(|k| format!("{k}#{index}"));
         let filed = match item {
-            Ok(submission) => file_one(conn, actor, submission, key.as_deref(), &prefix),
+            Ok(submission) => file_one(
+                conn,
+                &mut round,
+                submission,
+                &actor.subject,
+                key.as_deref(),
+                &prefix,
+            ),
             Err(problem) => Err(problem.clone()),
         };
         match filed {
             Ok((outcome, agency)) => {
+                trail.push((audit_action(&outcome), audit_resource(&outcome)));
                 if let FilingOutcome::Filed(declaration, address) = &outcome {
                     part.filed.push(BatchFiling {
                         agency,
@@ -227,6 +263,8 @@ pub fn file_batch_part(
             Err(problem) => part.results.push(Err(problem)),
         }
     }
+    round.write_facts(conn)?;
+    actor.record_many(conn, trail, PURPOSE_FILING)?;
     let touched: Vec<i64> = part.filed.iter().map(|f| f.address.id).collect();
     evaluation::reevaluate_addresses(conn, rules, &touched)?;
     Ok(part)
