@@ -21,16 +21,19 @@ use crate::domain::rules::{
 };
 use crate::domain::{DeclarationStatus, OccupancySource, UsagePurpose};
 
-/// An occupancy as the rules read it: address, person, date of birth,
-/// household, source, first and last day.
+/// An occupancy as the rules read it, once per current employer of its
+/// person: occupancy, address, person, date of birth, household, source,
+/// first day, whether it is current on the day, and the employer.
 type OccupancyRow = (
+    i64,
     i64,
     i64,
     NaiveDate,
     Option<String>,
     OccupancySource,
     NaiveDate,
-    Option<NaiveDate>,
+    Option<bool>,
+    Option<i64>,
 );
 
 /// An organisation as stored: id, KvK number, name, agency, certified and
@@ -326,18 +329,27 @@ impl Builder {
             .map(|i| &mut self.snapshots[*i])
     }
 
-    /// Current occupants, each person once per address whatever the number
-    /// of sources, with where they are registered in the BRP and since when
-    /// they are declared; and the move-ins within the window (occupancies
-    /// of every source but the BRP, ended ones included). One query reads
-    /// both.
+    /// Current occupants with their current employers, each person once
+    /// per address whatever the number of sources, with where they are
+    /// registered in the BRP and since when they are declared; and the
+    /// move-ins within the window (occupancies of every source but the BRP,
+    /// ended ones included). One query reads them all.
     fn add_occupants(&mut self, conn: &mut DbConnection, window_days: u32) -> QueryResult<()> {
         let on = self.on;
         let since = on
             .checked_sub_days(Days::new(u64::from(window_days)))
             .unwrap_or(NaiveDate::MIN);
+        let employed = employments::table.on(employments::person_id
+            .eq(occupancies::person_id)
+            .and(employments::start_date.le(on))
+            .and(
+                employments::end_date
+                    .is_null()
+                    .or(employments::end_date.ge(on)),
+            ));
         let query = occupancies::table
             .inner_join(people::table)
+            .left_join(employed)
             .filter(occupancies::start_date.le(on))
             .filter(
                 occupancies::end_date
@@ -346,36 +358,50 @@ impl Builder {
                     .or(occupancies::start_date.gt(since)),
             )
             .select((
+                occupancies::id,
                 occupancies::address_id,
                 occupancies::person_id,
                 people::date_of_birth,
                 occupancies::household,
                 occupancies::source,
                 occupancies::start_date,
-                occupancies::end_date,
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(on)),
+                employments::organisation_id.nullable(),
             ))
-            // Each address's occupants in the order they were stored.
-            .order((occupancies::address_id, occupancies::id))
             .into_boxed();
-        let rows: Vec<OccupancyRow> =
+        let mut rows: Vec<OccupancyRow> =
             of_chosen!(query, &self.chosen, occupancies::address_id).load(conn)?;
+        // Each address's occupants in the order they were stored, and each
+        // person's employers in the order they were stored.
+        rows.sort_by_key(|r| (r.1, r.0));
 
-        let is_current = |row: &OccupancyRow| row.6.is_none_or(|end| end >= on);
-        let mut occupant_ids: Vec<i64> =
-            rows.iter().filter(|r| is_current(r)).map(|r| r.1).collect();
-        occupant_ids.sort_unstable();
-        occupant_ids.dedup();
-        self.read_employers(conn, &occupant_ids)?;
         let registered_at = self.registrations(conn, &rows)?;
+        let mut previous = None;
         for row in rows {
-            let (address_id, person_id, date_of_birth, household, source, start, end) = row;
+            let (id, address_id, person_id, date_of_birth, household, source, start, current, employer) =
+                row;
+            let is_repeat = previous == Some(id);
+            previous = Some(id);
+            if current == Some(true)
+                && let Some(employer) = employer
+            {
+                let employers = self.employers.entry(person_id).or_default();
+                if !employers.contains(&employer) {
+                    employers.push(employer);
+                }
+            }
+            if is_repeat {
+                continue;
+            }
             let Some(snapshot) = self.snapshot(address_id) else {
                 continue;
             };
             if source != OccupancySource::Registry && start > since {
                 snapshot.move_ins.push(start);
             }
-            if end.is_some_and(|end| end < on) {
+            if current != Some(true) {
                 continue;
             }
             let known = snapshot
@@ -415,31 +441,6 @@ impl Builder {
         Ok(())
     }
 
-    /// The current employers of these people.
-    fn read_employers(&mut self, conn: &mut DbConnection, people: &[i64]) -> QueryResult<()> {
-        let on = self.on;
-        let employed: Vec<(i64, i64)> = load_in_chunks(people, |chunk| {
-            employments::table
-                .filter(employments::person_id.eq_any(chunk))
-                .filter(employments::start_date.le(on))
-                .filter(
-                    employments::end_date
-                        .is_null()
-                        .or(employments::end_date.ge(on)),
-                )
-                .select((employments::person_id, employments::organisation_id))
-                .order(employments::id)
-                .load(conn)
-        })?;
-        for (person_id, organisation_id) in employed {
-            let employers = self.employers.entry(person_id).or_default();
-            if !employers.contains(&organisation_id) {
-                employers.push(organisation_id);
-            }
-        }
-        Ok(())
-    }
-
     /// Where the declared people of `rows` are registered in the BRP on the
     /// day, and whether any extract was ever imported.
     fn registrations(
@@ -463,8 +464,8 @@ impl Builder {
         let on = self.on;
         let mut declared: Vec<i64> = rows
             .iter()
-            .filter(|r| r.4 == OccupancySource::Declaration && r.6.is_none_or(|end| end >= on))
-            .map(|r| r.1)
+            .filter(|r| r.5 == OccupancySource::Declaration && r.7 == Some(true))
+            .map(|r| r.2)
             .collect();
         declared.sort_unstable();
         declared.dedup();
