@@ -4,7 +4,10 @@
 //!
 //! Run: `cargo bench --bench evaluation` (scale 1, about 40 000 addresses);
 //! `WOONREGISTER_BENCH_SCALE=10 cargo bench --bench evaluation` for about
-//! 400 000. Target: the full evaluation no slower than the anchor.
+//! 400 000. `WOONREGISTER_BENCH_DATABASE=<file>` starts from a copy of a
+//! demo city made with `woonregister demo --scale N` instead of generating
+//! one; `WOONREGISTER_BENCH_CHUNK` sets the addresses per chunk. Target: the
+//! full evaluation no slower than the anchor.
 
 use std::time::Duration;
 
@@ -72,19 +75,28 @@ fn full_evaluation(c: &mut Criterion) {
     let scale = scale();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let url = dir.path().join("city.sqlite3").display().to_string();
+    let source = std::env::var("WOONREGISTER_BENCH_DATABASE").ok();
+    if let Some(source) = &source {
+        std::fs::copy(source, dir.path().join("city.sqlite3"))
+            .unwrap_or_else(|e| panic!("copy {source}: {e}"));
+    }
     let mut conn = db::connect(&url).unwrap_or_else(|e| panic!("connect: {e}"));
     db::run_migrations(&mut conn).unwrap_or_else(|e| panic!("migrate: {e}"));
-    let index = NeighbourhoodIndex::bundled().unwrap_or_else(|e| panic!("geodata: {e}"));
-    woonregister::app::store_neighbourhoods(&mut conn, &index)
-        .unwrap_or_else(|e| panic!("buurten: {e}"));
     let rules = RuleSet::default();
-    let options = DemoOptions {
-        scale,
-        ..DemoOptions::new(demo::DEFAULT_SEED)
-    };
-    let report = demo::generate(&mut conn, &rules, &options, &|_| {})
-        .unwrap_or_else(|e| panic!("generate: {e}"));
-    println!("demo city at scale {scale}: {report:?}");
+    if let Some(source) = source {
+        println!("a copy of {source}");
+    } else {
+        let index = NeighbourhoodIndex::bundled().unwrap_or_else(|e| panic!("geodata: {e}"));
+        woonregister::app::store_neighbourhoods(&mut conn, &index)
+            .unwrap_or_else(|e| panic!("buurten: {e}"));
+        let options = DemoOptions {
+            scale,
+            ..DemoOptions::new(demo::DEFAULT_SEED)
+        };
+        let report = demo::generate(&mut conn, &rules, &options, &|_| {})
+            .unwrap_or_else(|e| panic!("generate: {e}"));
+        println!("demo city at scale {scale}: {report:?}");
+    }
     let first = evaluate(&mut conn, &rules);
     println!("evaluation after generation: {first:?}");
     let signalled: Vec<i64> = woonregister::db::schema::signals::table

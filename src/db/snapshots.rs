@@ -339,49 +339,21 @@ impl Builder {
         let since = on
             .checked_sub_days(Days::new(u64::from(window_days)))
             .unwrap_or(NaiveDate::MIN);
-        let employed = employments::table.on(employments::person_id
-            .eq(occupancies::person_id)
-            .and(employments::start_date.le(on))
-            .and(
-                employments::end_date
-                    .is_null()
-                    .or(employments::end_date.ge(on)),
-            ));
-        let query = occupancies::table
-            .inner_join(people::table)
-            .left_join(employed)
-            .filter(occupancies::start_date.le(on))
-            .filter(
-                occupancies::end_date
-                    .is_null()
-                    .or(occupancies::end_date.ge(on))
-                    .or(occupancies::start_date.gt(since)),
-            )
-            .select((
-                occupancies::id,
-                occupancies::address_id,
-                occupancies::person_id,
-                people::date_of_birth,
-                occupancies::household,
-                occupancies::source,
-                occupancies::start_date,
-                occupancies::end_date
-                    .is_null()
-                    .or(occupancies::end_date.ge(on)),
-                employments::organisation_id.nullable(),
-            ))
-            .into_boxed();
-        let mut rows: Vec<OccupancyRow> =
-            of_chosen!(query, &self.chosen, occupancies::address_id).load(conn)?;
-        // Each address's occupants in the order they were stored, and each
-        // person's employers in the order they were stored.
-        rows.sort_by_key(|r| (r.1, r.0));
-
+        let rows = self.read_occupancies(conn, since)?;
         let registered_at = self.registrations(conn, &rows)?;
         let mut previous = None;
         for row in rows {
-            let (id, address_id, person_id, date_of_birth, household, source, start, current, employer) =
-                row;
+            let (
+                id,
+                address_id,
+                person_id,
+                date_of_birth,
+                household,
+                source,
+                start,
+                current,
+                employer,
+            ) = row;
             let is_repeat = previous == Some(id);
             previous = Some(id);
             if current == Some(true)
@@ -439,6 +411,56 @@ impl Builder {
             snapshot.move_ins.sort_unstable();
         }
         Ok(())
+    }
+
+    /// The chunk's occupancies current on the day or begun after `since`,
+    /// once per current employer of their person, in address and storage
+    /// order.
+    fn read_occupancies(
+        &self,
+        conn: &mut DbConnection,
+        since: NaiveDate,
+    ) -> QueryResult<Vec<OccupancyRow>> {
+        let on = self.on;
+        let current_employments = employments::table.on(employments::person_id
+            .eq(occupancies::person_id)
+            .and(employments::start_date.le(on))
+            .and(
+                employments::end_date
+                    .is_null()
+                    .or(employments::end_date.ge(on)),
+            ));
+        let query = occupancies::table
+            .inner_join(people::table)
+            .left_join(current_employments)
+            .filter(occupancies::start_date.le(on))
+            .filter(
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(on))
+                    .or(occupancies::start_date.gt(since)),
+            )
+            .select((
+                occupancies::id,
+                occupancies::address_id,
+                occupancies::person_id,
+                people::date_of_birth,
+                occupancies::household,
+                occupancies::source,
+                occupancies::start_date,
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(on)),
+                employments::organisation_id.nullable(),
+            ))
+            .into_boxed();
+        let mut rows: Vec<OccupancyRow> =
+            of_chosen!(query, &self.chosen, occupancies::address_id).load(conn)?;
+        // Each address's occupants in the order they were stored, and each
+        // person's employers in the order they were stored.
+        rows.sort_by_key(|r| (r.1, r.0));
+
+        Ok(rows)
     }
 
     /// Where the declared people of `rows` are registered in the BRP on the
