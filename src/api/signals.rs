@@ -16,10 +16,9 @@ use crate::api::request::{self, OneValuePerKey, no_problems};
 use crate::api::{Db, GeoJson, ListBody};
 use crate::auth::{Official, Staff};
 use crate::config::AppConfig;
+use crate::db::Page;
 use crate::db::addresses::{self, Address};
 use crate::db::signals::{self, Signal, SignalFilter};
-use crate::db::snapshots::Scope;
-use crate::db::{self as database, Page};
 use crate::domain::SignalStatus;
 use crate::domain::rules::{Evidence, RuleId, risk_by_address};
 use crate::error::ApiError;
@@ -121,7 +120,10 @@ pub struct SignalView {
     pub rule_set_version: String,
     /// When it was first found.
     pub first_seen_at: DateTime<Utc>,
-    /// When it was last found.
+    /// When its current finding was last established: when it was opened,
+    /// or last found with changed evidence, severity, score or rule-set
+    /// version. An evaluation that finds it again unchanged does not
+    /// change it: an open signal holds as of the latest evaluation.
     pub last_seen_at: DateTime<Utc>,
     /// When it stopped holding.
     pub closed_at: Option<DateTime<Utc>>,
@@ -503,16 +505,21 @@ pub async fn create_signal_evaluation(
     config: &State<AppConfig>,
     db: Db,
 ) -> Result<Json<EvaluationView>, ApiError> {
-    let rules = config.rules.clone();
+    let rules = std::sync::Arc::new(config.rules.clone());
     let version = rules.version();
-    let report = db
-        .write(move |conn| {
-            database::write_transaction(conn, |conn| {
-                evaluation::reevaluate(conn, &rules, Scope::All, evaluation::today(), &|_, _| {})
+    // One write transaction, and one turn among the writers, per chunk.
+    let mut run = evaluation::FullEvaluation::new(evaluation::today());
+    while !run.is_done() {
+        let rules = std::sync::Arc::clone(&rules);
+        run = db
+            .transaction(move |conn| {
+                let mut next = run.clone();
+                next.next_chunk(conn, &rules, evaluation::CHUNK_ADDRESSES)?;
+                Ok(next)
             })
-            .map_err(ApiError::from)
-        })
-        .await?;
+            .await?;
+    }
+    let report = run.report();
     Ok(Json(EvaluationView {
         addresses_evaluated: report.addresses_evaluated,
         signals_open: report.signals_open,

@@ -6,7 +6,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rocket::figment::Figment;
 
 use crate::config::AppConfig;
-use crate::db::snapshots::Scope;
 use crate::registry::evaluation;
 
 /// Signal subcommands.
@@ -28,18 +27,18 @@ pub fn run(figment: &Figment, command: SignalsCommand) -> Result<(), String> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} addresses ({eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = crate::db::write_transaction(&mut conn, |conn| {
-        evaluation::reevaluate(
-            conn,
-            &rules,
-            Scope::All,
-            evaluation::today(),
-            &|done, total| {
-                progress.set_length(total as u64);
-                progress.set_position(done as u64);
-            },
-        )
-    })
+    // Chunk by chunk, one write transaction each: filings and readers wait
+    // for one chunk at most.
+    let report = evaluation::evaluate_all(
+        &mut conn,
+        &rules,
+        evaluation::today(),
+        evaluation::CHUNK_ADDRESSES,
+        &|done, total| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+        },
+    )
     .map_err(|e| e.to_string())?;
     progress.finish_and_clear();
     println!(

@@ -38,7 +38,11 @@ pub struct Signal {
     pub rule_set_version: String,
     /// When it was first found.
     pub first_seen_at: NaiveDateTime,
-    /// When it was last found.
+    /// When its current finding was last established: when it was opened,
+    /// or when an evaluation last found it with changed evidence,
+    /// severity, score or rule-set version. An evaluation that finds it
+    /// again unchanged writes nothing, so an open signal still holds as of
+    /// the latest evaluation even where this time is older.
     pub last_seen_at: NaiveDateTime,
     /// When it stopped holding.
     pub closed_at: Option<NaiveDateTime>,
@@ -82,8 +86,59 @@ pub struct NewSignal {
     pub rule_set_version: String,
     /// Now.
     pub first_seen_at: NaiveDateTime,
-    /// Now.
+    /// Now: when this finding was established (see [`Signal::last_seen_at`]).
     pub last_seen_at: NaiveDateTime,
+}
+
+/// An open signal as an evaluation compares it with what the rules find
+/// now: its evidence is the stored JSON text, compared as text and not
+/// parsed.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = signals)]
+pub struct OpenFinding {
+    /// Row id.
+    pub id: i64,
+    /// The address.
+    pub address_id: i64,
+    /// The rule.
+    pub rule: RuleId,
+    /// How serious.
+    pub severity: Severity,
+    /// The rule's weight.
+    pub score: i32,
+    /// The evidence as stored: JSON text.
+    pub evidence: String,
+    /// The rule-set version that last produced it.
+    pub rule_set_version: String,
+}
+
+/// The open signals of the addresses with an id from `first` to `last`,
+/// found through the index on status and address.
+pub fn open_findings_between(
+    conn: &mut DbConnection,
+    first: i64,
+    last: i64,
+) -> QueryResult<Vec<OpenFinding>> {
+    signals::table
+        .filter(signals::status.eq(SignalStatus::Open))
+        .filter(signals::address_id.between(first, last))
+        .select(OpenFinding::as_select())
+        .load(conn)
+}
+
+/// The open signals of these addresses, found through the index on status
+/// and address, whatever the number of open signals in the city.
+pub fn open_findings_of(
+    conn: &mut DbConnection,
+    address_ids: &[i64],
+) -> QueryResult<Vec<OpenFinding>> {
+    load_in_chunks(address_ids, |chunk| {
+        signals::table
+            .filter(signals::status.eq(SignalStatus::Open))
+            .filter(signals::address_id.eq_any(chunk))
+            .select(OpenFinding::as_select())
+            .load(conn)
+    })
 }
 
 /// The open signals of these addresses (`None`: of all addresses).
@@ -126,33 +181,25 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[NewSignal]) -> QueryResult<u
     Ok(inserted)
 }
 
-/// Records a changed finding on an open signal.
+/// Records a changed finding on an open signal: its evidence as the JSON
+/// text `evidence`, and `at` as when it was last found.
 pub fn refresh(
     conn: &mut DbConnection,
     id: i64,
     finding: &NewSignal,
+    evidence: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(signals::table.find(id))
         .set((
             signals::severity.eq(finding.severity),
             signals::score.eq(finding.score),
-            signals::evidence.eq(EvidenceJson::from(&finding.evidence)),
+            signals::evidence.eq(evidence),
             signals::rule_set_version.eq(&finding.rule_set_version),
             signals::last_seen_at.eq(at),
         ))
         .execute(conn)
         .map(drop)
-}
-
-/// Records that these open signals were found again, unchanged.
-pub fn touch(conn: &mut DbConnection, ids: &[i64], at: NaiveDateTime) -> QueryResult<()> {
-    for chunk in ids.chunks(CHUNK) {
-        diesel::update(signals::table.filter(signals::id.eq_any(chunk.to_vec())))
-            .set(signals::last_seen_at.eq(at))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 /// Closes these signals: they no longer hold.

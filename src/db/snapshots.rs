@@ -1,6 +1,9 @@
-//! Building address snapshots for the rules, in bulk: a few set-based
-//! queries for any number of addresses, never one query per address. The
-//! snapshot carries no nationality; this module does not read it.
+//! Building address snapshots for the rules, in bulk and in chunks: a few
+//! set-based queries per chunk of addresses, never one query per address,
+//! and nothing read for addresses outside the chunk but the organisations
+//! its occupants and landlords need (with their group chains) and where its
+//! declared occupants are registered. The snapshot carries no nationality;
+//! this module does not read it.
 
 use std::collections::HashMap;
 
@@ -11,23 +14,31 @@ use crate::db::schema::{
     addresses, declarations, employments, housing_provisions, inspections, occupancies,
     organisations, people,
 };
-use crate::db::{DbConnection, load_in_chunks};
+use crate::db::{DbConnection, MAX_IDS_PER_QUERY, load_in_chunks};
 use crate::domain::rules::group::chain;
 use crate::domain::rules::{
     AddressSnapshot, DeclaredTerms, InspectionFinding, Occupant, OrganisationFacts,
 };
 use crate::domain::{DeclarationStatus, OccupancySource, UsagePurpose};
 
-/// An occupancy as the rules read it: address, person, date of birth,
-/// household, source and first day.
-type OccupantRow = (
+/// An occupancy as the rules read it, once per current employer of its
+/// person: occupancy, address, person, date of birth, household, source,
+/// first day, whether it is current on the day, and the employer.
+type OccupancyRow = (
+    i64,
     i64,
     i64,
     NaiveDate,
     Option<String>,
     OccupancySource,
     NaiveDate,
+    Option<bool>,
+    Option<i64>,
 );
+
+/// An organisation as stored: id, KvK number, name, agency, certified and
+/// parent KvK number.
+type OrganisationRow = (i64, String, String, bool, bool, Option<String>);
 
 /// Which addresses to build snapshots of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,114 +49,239 @@ pub enum Scope<'a> {
     Addresses(&'a [i64]),
 }
 
-impl Scope<'_> {
-    fn ids(self) -> Option<Vec<i64>> {
-        match self {
-            Self::All => None,
-            Self::Addresses(ids) => {
-                // Sorted, so that the chunks read addresses in id order.
-                let mut ids = ids.to_vec();
-                ids.sort_unstable();
-                ids.dedup();
-                Some(ids)
-            }
-        }
-    }
-}
-
 /// Every organisation's facts, with its group chain, by id.
 pub fn organisation_facts(conn: &mut DbConnection) -> QueryResult<HashMap<i64, OrganisationFacts>> {
-    type Row = (i64, String, String, bool, bool, Option<String>);
-    let rows: Vec<Row> = organisations::table
-        .select((
-            organisations::id,
-            organisations::kvk_number,
-            organisations::name,
-            organisations::is_agency,
-            organisations::is_certified,
-            organisations::parent_kvk_number,
-        ))
+    let rows: Vec<OrganisationRow> = organisations::table
+        .select(ORGANISATION_COLUMNS)
         .load(conn)?;
-    let parent_of: HashMap<&str, &str> = rows
+    let parent_of: HashMap<String, String> = rows
         .iter()
-        .filter_map(|(_, kvk, _, _, _, parent)| parent.as_deref().map(|p| (kvk.as_str(), p)))
+        .filter_map(|(_, kvk, _, _, _, parent)| parent.clone().map(|p| (kvk.clone(), p)))
         .collect();
-    Ok(rows
-        .iter()
+    Ok(facts_of(rows, &parent_of))
+}
+
+/// The columns of an [`OrganisationRow`].
+const ORGANISATION_COLUMNS: (
+    organisations::id,
+    organisations::kvk_number,
+    organisations::name,
+    organisations::is_agency,
+    organisations::is_certified,
+    organisations::parent_kvk_number,
+) = (
+    organisations::id,
+    organisations::kvk_number,
+    organisations::name,
+    organisations::is_agency,
+    organisations::is_certified,
+    organisations::parent_kvk_number,
+);
+
+/// The facts of the organisations of `rows`, with their group chains
+/// followed through `parent_of`, by id.
+fn facts_of(
+    rows: Vec<OrganisationRow>,
+    parent_of: &HashMap<String, String>,
+) -> HashMap<i64, OrganisationFacts> {
+    rows.into_iter()
         .map(|(id, kvk, name, is_agency, is_certified, _)| {
+            let group = chain(&kvk, |k| parent_of.get(k).map(String::as_str));
             (
-                *id,
+                id,
                 OrganisationFacts {
-                    id: *id,
-                    kvk_number: kvk.clone(),
-                    name: name.clone(),
-                    is_agency: *is_agency,
-                    is_certified: *is_certified,
-                    group: chain(kvk, |k| parent_of.get(k).copied()),
+                    id,
+                    kvk_number: kvk,
+                    name,
+                    is_agency,
+                    is_certified,
+                    group,
                 },
             )
         })
-        .collect())
+        .collect()
+}
+
+/// The facts of the organisations `ids`, with their group chains, by id:
+/// these organisations and their parents up the chains are read, no other.
+pub fn organisation_facts_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, OrganisationFacts>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<OrganisationRow> = load_in_chunks(&ids, |chunk| {
+        organisations::table
+            .filter(organisations::id.eq_any(chunk))
+            .select(ORGANISATION_COLUMNS)
+            .load(conn)
+    })?;
+    let mut parent_of: HashMap<String, String> = rows
+        .iter()
+        .filter_map(|(_, kvk, _, _, _, parent)| parent.clone().map(|p| (kvk.clone(), p)))
+        .collect();
+    let mut known: std::collections::HashSet<String> =
+        rows.iter().map(|(_, kvk, ..)| kvk.clone()).collect();
+    // One level of parents per round; a chain is at most `MAX_CHAIN` long.
+    for _ in 0..crate::domain::rules::group::MAX_CHAIN {
+        let mut unknown: Vec<String> = parent_of
+            .values()
+            .filter(|kvk| !known.contains(*kvk))
+            .cloned()
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if unknown.is_empty() {
+            break;
+        }
+        for chunk in unknown.chunks(MAX_IDS_PER_QUERY) {
+            let parents: Vec<(String, Option<String>)> = organisations::table
+                .filter(organisations::kvk_number.eq_any(chunk))
+                .select((organisations::kvk_number, organisations::parent_kvk_number))
+                .load(conn)?;
+            for (kvk, parent) in parents {
+                if let Some(parent) = parent {
+                    parent_of.insert(kvk, parent);
+                }
+            }
+        }
+        known.extend(unknown);
+    }
+    Ok(facts_of(rows, &parent_of))
 }
 
 /// Snapshots of the addresses in `scope` on day `on`, with move-ins of the
-/// last `window_days` days.
+/// last `window_days` days, in address order. Every address is read in
+/// chunks; a caller that need not hold them all reads them chunk by chunk
+/// with [`build_after`].
 pub fn build(
     conn: &mut DbConnection,
     scope: Scope<'_>,
     on: NaiveDate,
     window_days: u32,
 ) -> QueryResult<Vec<AddressSnapshot>> {
-    let mut builder = Builder::new(conn, scope.ids(), on)?;
-    builder.add_occupants(conn)?;
-    builder.add_move_ins(conn, window_days)?;
-    builder.add_landlords(conn)?;
-    builder.add_declarations(conn)?;
-    builder.add_last_inspections(conn)?;
-    Ok(builder.snapshots)
-}
-
-/// Runs `load` once for every address (`None`), or once per chunk of at
-/// most [`crate::db::MAX_IDS_PER_QUERY`] ids, so that no statement binds more
-/// parameters than the database allows.
-fn per_chunk<T>(
-    ids: Option<&[i64]>,
-    mut load: impl FnMut(Option<&[i64]>) -> QueryResult<Vec<T>>,
-) -> QueryResult<Vec<T>> {
-    match ids {
-        None => load(None),
-        Some(ids) => load_in_chunks(ids, |chunk| load(Some(chunk))),
+    let mut snapshots = Vec::new();
+    match scope {
+        Scope::All => {
+            let mut after = i64::MIN;
+            loop {
+                let chunk = build_after(conn, after, MAX_IDS_PER_QUERY, on, window_days)?;
+                let Some(last) = chunk.last() else {
+                    break;
+                };
+                after = last.address_id;
+                snapshots.extend(chunk);
+            }
+        }
+        Scope::Addresses(ids) => {
+            let mut ids = ids.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(MAX_IDS_PER_QUERY) {
+                snapshots.extend(build_of(conn, chunk, on, window_days)?);
+            }
+        }
     }
+    Ok(snapshots)
 }
 
-/// Snapshots under construction, one query per kind of fact.
-struct Builder {
-    ids: Option<Vec<i64>>,
+/// Snapshots of the first `limit` addresses (at most
+/// [`MAX_IDS_PER_QUERY`]) with an id above `after`, in id order: one chunk
+/// of a city read in chunks. Their facts are read by ranges of address ids.
+pub fn build_after(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: usize,
     on: NaiveDate,
-    organisations: HashMap<i64, OrganisationFacts>,
+    window_days: u32,
+) -> QueryResult<Vec<AddressSnapshot>> {
+    let limit = i64::try_from(limit.clamp(1, MAX_IDS_PER_QUERY)).unwrap_or(1);
+    let rows: Vec<AddressRow> = addresses::table
+        .filter(addresses::id.gt(after))
+        .select(ADDRESS_COLUMNS)
+        .order(addresses::id)
+        .limit(limit)
+        .load(conn)?;
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok(Vec::new());
+    };
+    let chosen = Chosen::Range(first.0, last.0);
+    Builder::new(rows, chosen, on).build(conn, window_days)
+}
+
+/// Snapshots of the addresses `ids` (sorted, at most
+/// [`MAX_IDS_PER_QUERY`]), their facts read by their ids.
+fn build_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    on: NaiveDate,
+    window_days: u32,
+) -> QueryResult<Vec<AddressSnapshot>> {
+    let rows: Vec<AddressRow> = addresses::table
+        .filter(addresses::id.eq_any(ids))
+        .select(ADDRESS_COLUMNS)
+        .order(addresses::id)
+        .load(conn)?;
+    Builder::new(rows, Chosen::Ids(ids.to_vec()), on).build(conn, window_days)
+}
+
+/// An address as the rules read it: id, use, floor area and bedrooms.
+type AddressRow = (i64, UsagePurpose, Option<f64>, Option<i32>);
+
+/// The columns of an [`AddressRow`].
+const ADDRESS_COLUMNS: (
+    addresses::id,
+    addresses::usage_purpose,
+    addresses::floor_area_m2,
+    addresses::bedrooms,
+) = (
+    addresses::id,
+    addresses::usage_purpose,
+    addresses::floor_area_m2,
+    addresses::bedrooms,
+);
+
+/// The addresses of one chunk, as its queries select them.
+#[derive(Debug, Clone)]
+enum Chosen {
+    /// Every address with an id in this range, both ends included (the
+    /// chunk holds every address in it).
+    Range(i64, i64),
+    /// These addresses (at most [`MAX_IDS_PER_QUERY`]).
+    Ids(Vec<i64>),
+}
+
+/// Narrows a boxed query to the chunk's addresses through its
+/// `address_id` column.
+macro_rules! of_chosen {
+    ($query:expr, $chosen:expr, $column:expr) => {
+        match $chosen {
+            Chosen::Range(first, last) => $query.filter($column.between(*first, *last)),
+            Chosen::Ids(ids) => $query.filter($column.eq_any(ids.clone())),
+        }
+    };
+}
+
+/// Snapshots of one chunk under construction, one query per kind of fact.
+struct Builder {
+    chosen: Chosen,
+    on: NaiveDate,
     snapshots: Vec<AddressSnapshot>,
     position: HashMap<i64, usize>,
+    /// Each occupant's employers, by person.
+    employers: HashMap<i64, Vec<i64>>,
+    /// Each address's landlords, by address.
+    landlords: Vec<(i64, i64)>,
+    /// Declarations in force: id, address, landlord, deducted, separate.
+    declarations: Vec<(i64, i64, i64, bool, bool)>,
 }
 
 impl Builder {
-    fn new(conn: &mut DbConnection, ids: Option<Vec<i64>>, on: NaiveDate) -> QueryResult<Self> {
-        let organisations = organisation_facts(conn)?;
-        let rows: Vec<(i64, UsagePurpose, Option<f64>, Option<i32>)> =
-            per_chunk(ids.as_deref(), |chunk| {
-                let mut query = addresses::table
-                    .select((
-                        addresses::id,
-                        addresses::usage_purpose,
-                        addresses::floor_area_m2,
-                        addresses::bedrooms,
-                    ))
-                    .order(addresses::id)
-                    .into_boxed();
-                if let Some(chunk) = chunk {
-                    query = query.filter(addresses::id.eq_any(chunk));
-                }
-                query.load(conn)
-            })?;
+    fn new(rows: Vec<AddressRow>, chosen: Chosen, on: NaiveDate) -> Self {
         let snapshots: Vec<AddressSnapshot> = rows
             .into_iter()
             .map(|(id, purpose, area, bedrooms)| {
@@ -160,13 +296,31 @@ impl Builder {
             .enumerate()
             .map(|(i, s)| (s.address_id, i))
             .collect();
-        Ok(Self {
-            ids,
+        Self {
+            chosen,
             on,
-            organisations,
             snapshots,
             position,
-        })
+            employers: HashMap::new(),
+            landlords: Vec::new(),
+            declarations: Vec::new(),
+        }
+    }
+
+    fn build(
+        mut self,
+        conn: &mut DbConnection,
+        window_days: u32,
+    ) -> QueryResult<Vec<AddressSnapshot>> {
+        if self.snapshots.is_empty() {
+            return Ok(self.snapshots);
+        }
+        self.add_occupants(conn, window_days)?;
+        self.read_landlords(conn)?;
+        self.read_declarations(conn)?;
+        self.add_organisations(conn)?;
+        self.add_last_inspections(conn)?;
+        Ok(self.snapshots)
     }
 
     fn snapshot(&mut self, address_id: i64) -> Option<&mut AddressSnapshot> {
@@ -177,71 +331,51 @@ impl Builder {
 
     /// Current occupants with their current employers, each person once
     /// per address whatever the number of sources, with where they are
-    /// registered in the BRP and since when they are declared.
-    fn add_occupants(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+    /// registered in the BRP and since when they are declared; and the
+    /// move-ins within the window (occupancies of every source but the BRP,
+    /// ended ones included). One query reads them all.
+    fn add_occupants(&mut self, conn: &mut DbConnection, window_days: u32) -> QueryResult<()> {
         let on = self.on;
-        // Ordered by occupancy within each chunk of addresses: every
-        // address's rows are in one chunk, in their order.
-        let rows: Vec<OccupantRow> = per_chunk(self.ids.as_deref(), |chunk| {
-            let mut query = occupancies::table
-                .inner_join(people::table)
-                .filter(occupancies::start_date.le(on))
-                .filter(
-                    occupancies::end_date
-                        .is_null()
-                        .or(occupancies::end_date.ge(on)),
-                )
-                .select((
-                    occupancies::address_id,
-                    occupancies::person_id,
-                    people::date_of_birth,
-                    occupancies::household,
-                    occupancies::source,
-                    occupancies::start_date,
-                ))
-                .order(occupancies::id)
-                .into_boxed();
-            if let Some(chunk) = chunk {
-                query = query.filter(occupancies::address_id.eq_any(chunk));
-            }
-            query.load(conn)
-        })?;
-
-        let person_ids = self.ids.is_some().then(|| {
-            let mut ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        });
-        let employed: Vec<(i64, i64)> = per_chunk(person_ids.as_deref(), |chunk| {
-            let mut query = employments::table
-                .filter(employments::start_date.le(on))
-                .filter(
-                    employments::end_date
-                        .is_null()
-                        .or(employments::end_date.ge(on)),
-                )
-                .select((employments::person_id, employments::organisation_id))
-                .into_boxed();
-            if let Some(chunk) = chunk {
-                query = query.filter(employments::person_id.eq_any(chunk));
-            }
-            query.load(conn)
-        })?;
-        let mut employers_of: HashMap<i64, Vec<OrganisationFacts>> = HashMap::new();
-        for (person_id, organisation_id) in employed {
-            let employers = employers_of.entry(person_id).or_default();
-            if let Some(facts) = self.organisations.get(&organisation_id)
-                && !employers.iter().any(|e| e.id == organisation_id)
-            {
-                employers.push(facts.clone());
-            }
-        }
+        let since = on
+            .checked_sub_days(Days::new(u64::from(window_days)))
+            .unwrap_or(NaiveDate::MIN);
+        let rows = self.read_occupancies(conn, since)?;
         let registered_at = self.registrations(conn, &rows)?;
-        for (address_id, person_id, date_of_birth, household, source, start) in rows {
+        let mut previous = None;
+        for row in rows {
+            let (
+                id,
+                address_id,
+                person_id,
+                date_of_birth,
+                household,
+                source,
+                start,
+                current,
+                employer,
+            ) = row;
+            let is_repeat = previous == Some(id);
+            previous = Some(id);
+            if current == Some(true)
+                && let Some(employer) = employer
+            {
+                let employers = self.employers.entry(person_id).or_default();
+                if !employers.contains(&employer) {
+                    employers.push(employer);
+                }
+            }
+            if is_repeat {
+                continue;
+            }
             let Some(snapshot) = self.snapshot(address_id) else {
                 continue;
             };
+            if source != OccupancySource::Registry && start > since {
+                snapshot.move_ins.push(start);
+            }
+            if current != Some(true) {
+                continue;
+            }
             let known = snapshot
                 .occupants
                 .iter()
@@ -251,7 +385,7 @@ impl Builder {
                     person_id,
                     date_of_birth,
                     household,
-                    employers: employers_of.get(&person_id).cloned().unwrap_or_default(),
+                    employers: Vec::new(),
                     registered: false,
                     declared_since: None,
                     registered_elsewhere: registered_at
@@ -273,15 +407,68 @@ impl Builder {
                 OccupancySource::Inspection | OccupancySource::Manual => {}
             }
         }
+        for snapshot in &mut self.snapshots {
+            snapshot.move_ins.sort_unstable();
+        }
         Ok(())
     }
 
-    /// Where the people of `rows` are registered in the BRP on the day, and
-    /// whether any extract was ever imported.
+    /// The chunk's occupancies current on the day or begun after `since`,
+    /// once per current employer of their person, in address and storage
+    /// order.
+    fn read_occupancies(
+        &self,
+        conn: &mut DbConnection,
+        since: NaiveDate,
+    ) -> QueryResult<Vec<OccupancyRow>> {
+        let on = self.on;
+        let current_employments = employments::table.on(employments::person_id
+            .eq(occupancies::person_id)
+            .and(employments::start_date.le(on))
+            .and(
+                employments::end_date
+                    .is_null()
+                    .or(employments::end_date.ge(on)),
+            ));
+        let query = occupancies::table
+            .inner_join(people::table)
+            .left_join(current_employments)
+            .filter(occupancies::start_date.le(on))
+            .filter(
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(on))
+                    .or(occupancies::start_date.gt(since)),
+            )
+            .select((
+                occupancies::id,
+                occupancies::address_id,
+                occupancies::person_id,
+                people::date_of_birth,
+                occupancies::household,
+                occupancies::source,
+                occupancies::start_date,
+                occupancies::end_date
+                    .is_null()
+                    .or(occupancies::end_date.ge(on)),
+                employments::organisation_id.nullable(),
+            ))
+            .into_boxed();
+        let mut rows: Vec<OccupancyRow> =
+            of_chosen!(query, &self.chosen, occupancies::address_id).load(conn)?;
+        // Each address's occupants in the order they were stored, and each
+        // person's employers in the order they were stored.
+        rows.sort_by_key(|r| (r.1, r.0));
+
+        Ok(rows)
+    }
+
+    /// Where the declared people of `rows` are registered in the BRP on the
+    /// day, and whether any extract was ever imported.
     fn registrations(
         &mut self,
         conn: &mut DbConnection,
-        rows: &[OccupantRow],
+        rows: &[OccupancyRow],
     ) -> QueryResult<HashMap<i64, Vec<i64>>> {
         let any: Option<i64> = occupancies::table
             .filter(occupancies::source.eq(OccupancySource::Registry))
@@ -296,120 +483,110 @@ impl Builder {
         if !imported {
             return Ok(registered_at);
         }
-        let mut query = occupancies::table
-            .filter(occupancies::start_date.le(self.on))
-            .filter(
-                occupancies::end_date
-                    .is_null()
-                    .or(occupancies::end_date.ge(self.on)),
-            )
-            .filter(occupancies::source.eq(OccupancySource::Registry))
-            .select((occupancies::person_id, occupancies::address_id))
-            .into_boxed();
-        if self.ids.is_some() {
-            let mut declared: Vec<i64> = rows
-                .iter()
-                .filter(|r| r.4 == OccupancySource::Declaration)
-                .map(|r| r.1)
-                .collect();
-            declared.sort_unstable();
-            declared.dedup();
-            query = query.filter(occupancies::person_id.eq_any(declared));
-        }
-        for (person_id, address_id) in query.load::<(i64, i64)>(conn)? {
+        let on = self.on;
+        let mut declared: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.5 == OccupancySource::Declaration && r.7 == Some(true))
+            .map(|r| r.2)
+            .collect();
+        declared.sort_unstable();
+        declared.dedup();
+        let found: Vec<(i64, i64)> = load_in_chunks(&declared, |chunk| {
+            occupancies::table
+                .filter(occupancies::source.eq(OccupancySource::Registry))
+                .filter(occupancies::person_id.eq_any(chunk))
+                .filter(occupancies::start_date.le(on))
+                .filter(
+                    occupancies::end_date
+                        .is_null()
+                        .or(occupancies::end_date.ge(on)),
+                )
+                .select((occupancies::person_id, occupancies::address_id))
+                .load(conn)
+        })?;
+        for (person_id, address_id) in found {
             registered_at.entry(person_id).or_default().push(address_id);
         }
         Ok(registered_at)
     }
 
-    /// Move-ins within the window, ended occupancies included.
-    fn add_move_ins(&mut self, conn: &mut DbConnection, window_days: u32) -> QueryResult<()> {
-        let since = self
-            .on
-            .checked_sub_days(Days::new(u64::from(window_days)))
-            .unwrap_or(NaiveDate::MIN);
+    /// The organisations letting, owning or managing each address today.
+    fn read_landlords(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
-        let rows: Vec<(i64, NaiveDate)> = per_chunk(self.ids.as_deref(), |chunk| {
-            let mut query = occupancies::table
-                .filter(occupancies::source.ne(OccupancySource::Registry))
-                .filter(occupancies::start_date.gt(since))
-                .filter(occupancies::start_date.le(on))
-                .select((occupancies::address_id, occupancies::start_date))
-                .into_boxed();
-            if let Some(chunk) = chunk {
-                query = query.filter(occupancies::address_id.eq_any(chunk));
-            }
-            query.load(conn)
-        })?;
-        for (address_id, day) in rows {
-            if let Some(snapshot) = self.snapshot(address_id) {
-                snapshot.move_ins.push(day);
-            }
-        }
+        let query = housing_provisions::table
+            .filter(housing_provisions::start_date.le(on))
+            .filter(
+                housing_provisions::end_date
+                    .is_null()
+                    .or(housing_provisions::end_date.ge(on)),
+            )
+            .select((
+                housing_provisions::address_id,
+                housing_provisions::organisation_id,
+            ))
+            .order(housing_provisions::id)
+            .into_boxed();
+        self.landlords =
+            of_chosen!(query, &self.chosen, housing_provisions::address_id).load(conn)?;
         Ok(())
     }
 
-    /// The organisations letting, owning or managing each address today.
-    fn add_landlords(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+    /// The terms of the declarations in force.
+    fn read_declarations(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let on = self.on;
-        let rows: Vec<(i64, i64)> = per_chunk(self.ids.as_deref(), |chunk| {
-            let mut query = housing_provisions::table
-                .filter(housing_provisions::start_date.le(on))
-                .filter(
-                    housing_provisions::end_date
-                        .is_null()
-                        .or(housing_provisions::end_date.ge(on)),
-                )
-                .select((
-                    housing_provisions::address_id,
-                    housing_provisions::organisation_id,
-                ))
-                .into_boxed();
-            if let Some(chunk) = chunk {
-                query = query.filter(housing_provisions::address_id.eq_any(chunk));
+        let query = declarations::table
+            .filter(declarations::status.ne(DeclarationStatus::Withdrawn))
+            .filter(declarations::start_date.le(on))
+            .filter(
+                declarations::end_date
+                    .is_null()
+                    .or(declarations::end_date.ge(on)),
+            )
+            .select((
+                declarations::id,
+                declarations::address_id,
+                declarations::landlord_id,
+                declarations::rent_deducted_from_wages,
+                declarations::separate_rental_contract,
+            ))
+            .order(declarations::id)
+            .into_boxed();
+        self.declarations = of_chosen!(query, &self.chosen, declarations::address_id).load(conn)?;
+        Ok(())
+    }
+
+    /// The employers, landlords and declared housing providers, read once
+    /// each with their group chains and handed to the snapshots.
+    fn add_organisations(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        let mut needed: Vec<i64> = self.employers.values().flatten().copied().collect();
+        needed.extend(self.landlords.iter().map(|(_, organisation)| *organisation));
+        needed.extend(self.declarations.iter().map(|d| d.2));
+        let organisations = organisation_facts_of(conn, &needed)?;
+        let employers = std::mem::take(&mut self.employers);
+        for snapshot in &mut self.snapshots {
+            for occupant in &mut snapshot.occupants {
+                if let Some(ids) = employers.get(&occupant.person_id) {
+                    occupant.employers = ids
+                        .iter()
+                        .filter_map(|id| organisations.get(id).cloned())
+                        .collect();
+                }
             }
-            query.load(conn)
-        })?;
-        for (address_id, organisation_id) in rows {
-            let Some(facts) = self.organisations.get(&organisation_id).cloned() else {
+        }
+        for (address_id, organisation_id) in std::mem::take(&mut self.landlords) {
+            let Some(facts) = organisations.get(&organisation_id) else {
                 continue;
             };
             if let Some(snapshot) = self.snapshot(address_id)
                 && !snapshot.landlords.iter().any(|l| l.id == organisation_id)
             {
-                snapshot.landlords.push(facts);
+                snapshot.landlords.push(facts.clone());
             }
         }
-        Ok(())
-    }
-
-    /// The terms of the declarations in force.
-    fn add_declarations(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
-        let on = self.on;
-        let rows: Vec<(i64, i64, i64, bool, bool)> = per_chunk(self.ids.as_deref(), |chunk| {
-            let mut query = declarations::table
-                .filter(declarations::status.ne(DeclarationStatus::Withdrawn))
-                .filter(declarations::start_date.le(on))
-                .filter(
-                    declarations::end_date
-                        .is_null()
-                        .or(declarations::end_date.ge(on)),
-                )
-                .select((
-                    declarations::id,
-                    declarations::address_id,
-                    declarations::landlord_id,
-                    declarations::rent_deducted_from_wages,
-                    declarations::separate_rental_contract,
-                ))
-                .into_boxed();
-            if let Some(chunk) = chunk {
-                query = query.filter(declarations::address_id.eq_any(chunk));
-            }
-            query.load(conn)
-        })?;
-        for (id, address_id, landlord_id, deducted, separate) in rows {
-            let Some(provider) = self.organisations.get(&landlord_id).cloned() else {
+        for (id, address_id, landlord_id, deducted, separate) in
+            std::mem::take(&mut self.declarations)
+        {
+            let Some(provider) = organisations.get(&landlord_id).cloned() else {
                 continue;
             };
             if let Some(snapshot) = self.snapshot(address_id) {
@@ -427,40 +604,53 @@ impl Builder {
     /// The last inspection with a head count on or before the day, with
     /// the number of people declared there on the day of the visit.
     fn add_last_inspections(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
-        // Ordered by visit within each chunk of addresses: every address's
-        // visits are in one chunk, so the last one read is its last.
+        let query = inspections::table
+            .filter(inspections::visited_at.is_not_null())
+            .filter(inspections::persons_found.is_not_null())
+            .select((
+                inspections::address_id,
+                inspections::visited_at,
+                inspections::persons_found,
+            ))
+            .order((inspections::visited_at, inspections::id))
+            .into_boxed();
         let rows: Vec<(i64, Option<NaiveDateTime>, Option<i32>)> =
-            per_chunk(self.ids.as_deref(), |chunk| {
-                let mut query = inspections::table
-                    .filter(inspections::visited_at.is_not_null())
-                    .filter(inspections::persons_found.is_not_null())
-                    .select((
-                        inspections::address_id,
-                        inspections::visited_at,
-                        inspections::persons_found,
-                    ))
-                    .order((inspections::visited_at, inspections::id))
-                    .into_boxed();
-                if let Some(chunk) = chunk {
-                    query = query.filter(inspections::address_id.eq_any(chunk));
-                }
-                query.load(conn)
-            })?;
+            of_chosen!(query, &self.chosen, inspections::address_id).load(conn)?;
         let mut last: HashMap<i64, (NaiveDate, u32)> = HashMap::new();
         for (address_id, visited_at, found) in rows {
             if let (Some(at), Some(found)) = (visited_at, found)
                 && at.date() <= self.on
+                && self.position.contains_key(&address_id)
             {
                 last.insert(address_id, (at.date(), u32::try_from(found).unwrap_or(0)));
             }
         }
+        if last.is_empty() {
+            return Ok(());
+        }
+        let mut visited: Vec<i64> = last.keys().copied().collect();
+        visited.sort_unstable();
+        // Everybody who ever lived at the visited addresses, to count who
+        // lived there on the day of each visit.
+        let stays: Vec<(i64, i64, NaiveDate, Option<NaiveDate>)> = occupancies::table
+            .filter(occupancies::address_id.eq_any(&visited))
+            .select((
+                occupancies::address_id,
+                occupancies::person_id,
+                occupancies::start_date,
+                occupancies::end_date,
+            ))
+            .load(conn)?;
         for (address_id, (visited_on, persons_found)) in last {
-            if self.snapshot(address_id).is_none() {
-                continue;
-            }
-            let declared =
-                crate::db::occupancies::current_at_address(conn, address_id, visited_on)?;
-            let mut people: Vec<i64> = declared.iter().map(|o| o.person_id).collect();
+            let mut people: Vec<i64> = stays
+                .iter()
+                .filter(|(at, _, start, end)| {
+                    *at == address_id
+                        && *start <= visited_on
+                        && end.is_none_or(|end| end >= visited_on)
+                })
+                .map(|(_, person, _, _)| *person)
+                .collect();
             people.sort_unstable();
             people.dedup();
             if let Some(snapshot) = self.snapshot(address_id) {

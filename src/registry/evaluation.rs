@@ -1,18 +1,30 @@
 //! Keeping signals current: build snapshots of some or all addresses, run
-//! the rules, and open, refresh or close signals to match, in the caller's
-//! transaction. A signal that no longer holds is closed, not deleted.
+//! the rules, and open, refresh or close signals to match. A signal that no
+//! longer holds is closed, not deleted; a signal found again unchanged is
+//! not written at all.
+//!
+//! A full evaluation reads the city in chunks of consecutive address ids,
+//! each judged and written in its own write transaction, so memory is
+//! bounded by a chunk and readers and filings wait for one chunk at most.
+//! A chunk carries everything its rules read beyond its own addresses: the
+//! organisations its occupants work for and its landlords (with their group
+//! chains up the parent KvK numbers, read in the chunk's transaction), and
+//! where its declared occupants are registered in the BRP.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::result::QueryResult;
 
-use crate::db::signals::{self, NewSignal, Signal};
+use crate::db::signals::{self, NewSignal, OpenFinding};
 use crate::db::snapshots::{self, Scope};
-use crate::db::{DbConnection, now};
+use crate::db::{DbConnection, now, write_transaction};
 use crate::domain::SignalStatus;
-use crate::domain::rules::{Finding, Outcome, RuleId, RuleSet, evaluate, explain};
+use crate::domain::rules::{AddressSnapshot, Finding, Outcome, RuleId, RuleSet, evaluate, explain};
+
+/// Addresses judged and written per transaction by a full evaluation.
+pub const CHUNK_ADDRESSES: usize = 2_000;
 
 /// What an evaluation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,10 +38,21 @@ pub struct EvaluationReport {
     /// Signals that no longer hold.
     pub signals_closed: usize,
     /// Open signals afterwards, all addresses; counted by a full
-    /// evaluation only, so that a filing does not count the whole city.
+    /// evaluation only (chunk by chunk), so that a filing does not count
+    /// the whole city.
     pub signals_open: i64,
     /// How long it took.
     pub duration: Duration,
+}
+
+impl EvaluationReport {
+    fn add(&mut self, chunk: &Self) {
+        self.addresses_evaluated += chunk.addresses_evaluated;
+        self.signals_opened += chunk.signals_opened;
+        self.signals_refreshed += chunk.signals_refreshed;
+        self.signals_closed += chunk.signals_closed;
+        self.signals_open += chunk.signals_open;
+    }
 }
 
 /// The day signals are evaluated for: today (UTC).
@@ -37,34 +60,207 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// A finding in the form it is stored in, with its evidence as JSON text.
+struct Found {
+    signal: NewSignal,
+    evidence: String,
+}
+
 fn stored_form(
     address_id: i64,
-    finding: &Finding,
+    finding: Finding,
     version: &str,
-    at: chrono::NaiveDateTime,
-) -> NewSignal {
-    NewSignal {
-        address_id,
-        rule: finding.rule,
-        severity: finding.severity,
-        score: i32::try_from(finding.score).unwrap_or(i32::MAX),
-        evidence: finding.evidence.clone(),
-        status: SignalStatus::Open,
-        rule_set_version: version.to_owned(),
-        first_seen_at: at,
-        last_seen_at: at,
+    at: NaiveDateTime,
+) -> QueryResult<Found> {
+    let evidence = serde_json::to_string(&finding.evidence)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    Ok(Found {
+        signal: NewSignal {
+            address_id,
+            rule: finding.rule,
+            severity: finding.severity,
+            score: i32::try_from(finding.score).unwrap_or(i32::MAX),
+            evidence: finding.evidence,
+            status: SignalStatus::Open,
+            rule_set_version: version.to_owned(),
+            first_seen_at: at,
+            last_seen_at: at,
+        },
+        evidence,
+    })
+}
+
+fn unchanged(stored: &OpenFinding, found: &Found) -> bool {
+    stored.severity == found.signal.severity
+        && stored.score == found.signal.score
+        && stored.evidence == found.evidence
+        && stored.rule_set_version == found.signal.rule_set_version
+}
+
+/// Judges `snapshots` and brings their open signals `stored` in line:
+/// opens the new findings, refreshes the changed ones, closes those that no
+/// longer hold, and writes nothing for a finding found again unchanged.
+fn reconcile(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    on: NaiveDate,
+    snapshots: &[AddressSnapshot],
+    stored: Vec<OpenFinding>,
+) -> QueryResult<EvaluationReport> {
+    let version = rules.version();
+    let at = now();
+    let mut open: HashMap<(i64, RuleId), OpenFinding> = stored
+        .into_iter()
+        .map(|s| ((s.address_id, s.rule), s))
+        .collect();
+    let mut report = EvaluationReport {
+        addresses_evaluated: snapshots.len(),
+        signals_open: i64::try_from(open.len()).unwrap_or(i64::MAX),
+        ..EvaluationReport::default()
+    };
+    let mut new = Vec::new();
+    for snapshot in snapshots {
+        for finding in evaluate(snapshot, rules, on) {
+            let found = stored_form(snapshot.address_id, finding, &version, at)?;
+            match open.remove(&(snapshot.address_id, found.signal.rule)) {
+                Some(stored) if unchanged(&stored, &found) => {}
+                Some(stored) => {
+                    signals::refresh(conn, stored.id, &found.signal, &found.evidence, at)?;
+                    report.signals_refreshed += 1;
+                }
+                None => new.push(found.signal),
+            }
+        }
+    }
+    let mut to_close: Vec<i64> = open.into_values().map(|s| s.id).collect();
+    to_close.sort_unstable();
+    signals::close(conn, &to_close, at)?;
+    report.signals_closed = to_close.len();
+    report.signals_opened = signals::insert_many(conn, &new)?;
+    report.signals_open += i64::try_from(report.signals_opened).unwrap_or(i64::MAX)
+        - i64::try_from(report.signals_closed).unwrap_or(i64::MAX);
+    Ok(report)
+}
+
+/// Re-evaluates these addresses (sorted, at most [`crate::db::MAX_IDS_PER_QUERY`]) in
+/// the caller's transaction: their facts and open signals are read by
+/// their ids, nothing of other addresses.
+fn reevaluate_some(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    ids: &[i64],
+    on: NaiveDate,
+) -> QueryResult<EvaluationReport> {
+    let snapshots = snapshots::build(
+        conn,
+        Scope::Addresses(ids),
+        on,
+        rules.high_turnover_window_days,
+    )?;
+    let stored = signals::open_findings_of(conn, ids)?;
+    reconcile(conn, rules, on, &snapshots, stored)
+}
+
+/// A full evaluation under way, chunk by chunk: the day, how far through
+/// the city (by address id) it is, and what it did so far. Each chunk is
+/// meant to be its own write transaction; a chunk that must be run again
+/// (a transaction that lost a race) is run again from a clone.
+#[derive(Debug, Clone)]
+pub struct FullEvaluation {
+    on: NaiveDate,
+    /// The last address judged; `None` before the first chunk.
+    after: Option<i64>,
+    is_done: bool,
+    started: Instant,
+    report: EvaluationReport,
+}
+
+impl FullEvaluation {
+    /// An evaluation of every address on day `on`, not yet started.
+    pub fn new(on: NaiveDate) -> Self {
+        Self {
+            on,
+            after: None,
+            is_done: false,
+            started: Instant::now(),
+            report: EvaluationReport::default(),
+        }
+    }
+
+    /// Whether every address has been judged.
+    pub fn is_done(&self) -> bool {
+        self.is_done
+    }
+
+    /// Judges the next `chunk_size` addresses (at most
+    /// [`crate::db::MAX_IDS_PER_QUERY`]) in id order, in the caller's transaction, and
+    /// writes what changed for them; after the last address it is done.
+    pub fn next_chunk(
+        &mut self,
+        conn: &mut DbConnection,
+        rules: &RuleSet,
+        chunk_size: usize,
+    ) -> QueryResult<()> {
+        let after = self.after.unwrap_or(i64::MIN);
+        let window = rules.high_turnover_window_days;
+        let snapshots = snapshots::build_after(conn, after, chunk_size, self.on, window)?;
+        let (Some(first), Some(last)) = (snapshots.first(), snapshots.last()) else {
+            self.is_done = true;
+            return Ok(());
+        };
+        let (first, last) = (first.address_id, last.address_id);
+        let stored = signals::open_findings_between(conn, first, last)?;
+        let done = reconcile(conn, rules, self.on, &snapshots, stored)?;
+        self.report.add(&done);
+        self.after = Some(last);
+        Ok(())
+    }
+
+    /// What it did so far, and how long it has taken.
+    pub fn report(&self) -> EvaluationReport {
+        EvaluationReport {
+            duration: self.started.elapsed(),
+            ..self.report
+        }
     }
 }
 
-fn unchanged(stored: &Signal, found: &NewSignal) -> bool {
-    stored.severity == found.severity
-        && stored.score == found.score
-        && stored.evidence == found.evidence
-        && stored.rule_set_version == found.rule_set_version
+/// Evaluates every address on day `on`, `chunk_size` addresses at a time
+/// in id order, each chunk read, judged and written in its own write
+/// transaction (nested in the caller's, when there is one), and calls
+/// `progress` with the number of addresses judged so far and the number
+/// there were at the start. Only what changed is written: an evaluation
+/// that finds what is stored writes nothing.
+pub fn evaluate_all(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    on: NaiveDate,
+    chunk_size: usize,
+    progress: &dyn Fn(usize, usize),
+) -> QueryResult<EvaluationReport> {
+    use diesel::prelude::*;
+
+    use crate::db::schema::addresses;
+
+    let total: i64 = addresses::table.count().get_result(conn)?;
+    let total = usize::try_from(total).unwrap_or(0);
+    let mut evaluation = FullEvaluation::new(on);
+    while !evaluation.is_done() {
+        evaluation = write_transaction(conn, |conn| {
+            let mut next = evaluation.clone();
+            next.next_chunk(conn, rules, chunk_size)?;
+            Ok::<_, diesel::result::Error>(next)
+        })?;
+        let judged = evaluation.report.addresses_evaluated;
+        progress(judged, total.max(judged));
+    }
+    Ok(evaluation.report())
 }
 
 /// Re-evaluates the addresses in `scope` on day `on`, calling `progress`
-/// with the number of addresses judged so far.
+/// with the number of addresses judged so far. Every address
+/// ([`Scope::All`]) is evaluated with [`evaluate_all`], chunk by chunk;
+/// the addresses of a list are re-evaluated in the caller's transaction.
 pub fn reevaluate(
     conn: &mut DbConnection,
     rules: &RuleSet,
@@ -72,70 +268,44 @@ pub fn reevaluate(
     on: NaiveDate,
     progress: &dyn Fn(usize, usize),
 ) -> QueryResult<EvaluationReport> {
+    let ids = match scope {
+        Scope::All => return evaluate_all(conn, rules, on, CHUNK_ADDRESSES, progress),
+        Scope::Addresses(ids) => ids,
+    };
     let started = Instant::now();
-    let version = rules.version();
-    let at = now();
-    let snapshots = snapshots::build(conn, scope, on, rules.high_turnover_window_days)?;
-    let total = snapshots.len();
-    let mut found: HashMap<(i64, RuleId), NewSignal> = HashMap::new();
-    for (i, snapshot) in snapshots.iter().enumerate() {
-        for finding in evaluate(snapshot, rules, on) {
-            let signal = stored_form(snapshot.address_id, &finding, &version, at);
-            found.insert((snapshot.address_id, signal.rule), signal);
-        }
-        if i % 1_000 == 999 {
-            progress(i + 1, total);
-        }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut report = EvaluationReport::default();
+    for chunk in ids.chunks(CHUNK_ADDRESSES) {
+        report.add(&reevaluate_some(conn, rules, chunk, on)?);
+        progress(report.addresses_evaluated, ids.len());
     }
-    progress(total, total);
-
-    let open = match scope {
-        Scope::All => signals::open_for(conn, None)?,
-        Scope::Addresses(ids) => signals::open_for(conn, Some(ids))?,
-    };
-    let mut report = EvaluationReport {
-        addresses_evaluated: total,
-        ..EvaluationReport::default()
-    };
-    let mut to_touch = Vec::new();
-    let mut to_close = Vec::new();
-    for stored in open {
-        match found.remove(&(stored.address_id, stored.rule)) {
-            Some(again) if unchanged(&stored, &again) => to_touch.push(stored.id),
-            Some(again) => {
-                signals::refresh(conn, stored.id, &again, at)?;
-                report.signals_refreshed += 1;
-            }
-            None => to_close.push(stored.id),
-        }
-    }
-    signals::touch(conn, &to_touch, at)?;
-    signals::close(conn, &to_close, at)?;
-    report.signals_closed = to_close.len();
-    let mut new: Vec<NewSignal> = found.into_values().collect();
-    new.sort_by_key(|s| (s.address_id, s.rule.as_str()));
-    report.signals_opened = signals::insert_many(conn, &new)?;
-    if matches!(scope, Scope::All) {
-        report.signals_open = signals::count_open(conn)?;
-    }
+    // The open signals of other addresses are not counted.
+    report.signals_open = 0;
     report.duration = started.elapsed();
     Ok(report)
 }
 
 /// Re-evaluates these addresses today, as part of the change that
-/// concerns them.
+/// concerns them, in the caller's transaction. Only their own facts and
+/// signals are read (by index), so the cost does not grow with the city.
 pub fn reevaluate_addresses(
     conn: &mut DbConnection,
     rules: &RuleSet,
     address_ids: &[i64],
 ) -> QueryResult<()> {
-    let mut ids = address_ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
+    if address_ids.is_empty() {
         return Ok(());
     }
-    reevaluate(conn, rules, Scope::Addresses(&ids), today(), &|_, _| {}).map(drop)
+    reevaluate(
+        conn,
+        rules,
+        Scope::Addresses(address_ids),
+        today(),
+        &|_, _| {},
+    )
+    .map(drop)
 }
 
 /// The addresses whose signals a change of organisation `id` can move: those

@@ -14,6 +14,7 @@ mod conventions;
 mod declarations;
 mod demo;
 mod durability;
+mod evaluation;
 mod hardening;
 mod import;
 mod inspections;

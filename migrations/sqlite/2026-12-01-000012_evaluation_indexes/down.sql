@@ -1,0 +1,2 @@
+DROP INDEX occupancies_source_person_idx;
+DROP INDEX signals_open_address_idx;
