@@ -45,6 +45,7 @@ fn dossier_read(c: &mut Criterion) {
         role: Role::Inspector,
         purpose: Some("benchmark".to_owned()),
         trace_id: "0".repeat(32),
+        deferred: None,
     };
     let mut next = busiest.iter().cycle();
     c.bench_function("dossier of a busy address, 40k addresses, SQLite", |b| {

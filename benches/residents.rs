@@ -71,6 +71,7 @@ fn actor() -> Actor {
         role: Role::Admin,
         purpose: None,
         trace_id: "bench".to_owned(),
+        deferred: None,
     }
 }
 

@@ -167,15 +167,14 @@ fn serve(url: &str, queue: &mpsc::Receiver<Job>) {
             }
             Job::Grouped(first) => write_group(conn, first, queue),
         }));
-        match ran {
-            Ok(following) => next = following.or_else(|| queue.recv().ok()),
-            Err(_) => {
-                // The transaction a panic left open goes with its
-                // connection; the group's requests get a 500.
-                log::error!("a write panicked; the writer reconnects");
-                connection = None;
-                next = queue.recv().ok();
-            }
+        if let Ok(following) = ran {
+            next = following.or_else(|| queue.recv().ok());
+        } else {
+            // The transaction a panic left open goes with its connection;
+            // the group's requests get a 500.
+            log::error!("a write panicked; the writer reconnects");
+            connection = None;
+            next = queue.recv().ok();
         }
     }
 }
@@ -218,6 +217,8 @@ fn write_group(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
     use diesel::connection::SimpleConnection as _;
     use diesel::sql_types::BigInt;
     use diesel::{QueryableByName, RunQueryDsl as _};
