@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use diesel::Connection as _;
 use rocket::tokio::sync::oneshot;
 
-use crate::db::{self, DbConnection, TransactionError as _};
+use crate::db::{self, Backend, DbConnection, TransactionError as _};
 use crate::error::ApiError;
 
 /// At most this many transactions share one commit.
@@ -92,10 +92,20 @@ impl Writer {
     /// its first job.
     pub fn start(url: &str) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel();
-        let url = url.to_owned();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let writer_url = url.to_owned();
         std::thread::Builder::new()
             .name("database writer".to_owned())
-            .spawn(move || serve(&url, &queue))?;
+            .spawn(move || {
+                serve(&writer_url, &queue);
+                drop(stop);
+            })?;
+        if Backend::of_url(url) == Backend::Sqlite {
+            let url = url.to_owned();
+            std::thread::Builder::new()
+                .name("wal checkpointer".to_owned())
+                .spawn(move || checkpoint_until(&url, &stopped))?;
+        }
         Ok(Self { jobs })
     }
 
@@ -142,6 +152,21 @@ fn stopped() -> ApiError {
     ApiError::internal("the database writer stopped before answering")
 }
 
+/// Turns off the automatic checkpoint of the writer's SQLite connection:
+/// copying the log into the database file (and its `fsync`) would
+/// otherwise fall in the commit of whichever request filled the log.
+fn leave_checkpoints_to_the_checkpointer(
+    mut conn: DbConnection,
+) -> diesel::ConnectionResult<DbConnection> {
+    use diesel::connection::SimpleConnection as _;
+
+    if conn.backend() == Backend::Sqlite {
+        conn.batch_execute("PRAGMA wal_autocheckpoint = 0")
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    }
+    Ok(conn)
+}
+
 /// The writer thread: takes jobs until every handle is gone.
 fn serve(url: &str, queue: &mpsc::Receiver<Job>) {
     let mut connection: Option<DbConnection> = None;
@@ -149,7 +174,7 @@ fn serve(url: &str, queue: &mpsc::Receiver<Job>) {
     while let Some(job) = next.take() {
         let conn = match connection.as_mut() {
             Some(conn) => conn,
-            None => match db::connect(url) {
+            None => match db::connect(url).and_then(leave_checkpoints_to_the_checkpointer) {
                 Ok(conn) => connection.insert(conn),
                 Err(error) => {
                     log::error!("the database writer cannot connect: {error}");
@@ -175,6 +200,34 @@ fn serve(url: &str, queue: &mpsc::Receiver<Job>) {
             log::error!("a write panicked; the writer reconnects");
             connection = None;
             next = queue.recv().ok();
+        }
+    }
+}
+
+/// How often the write-ahead log is copied into the SQLite database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies the write-ahead log into the database file every
+/// [`CHECKPOINT_EVERY`] until the writer stops, so that the writer never
+/// does it in a request's commit (it does not checkpoint itself; see
+/// [`serve`]). A passive checkpoint waits for no reader or writer.
+fn checkpoint_until(url: &str, stopped: &mpsc::Receiver<()>) {
+    use diesel::connection::SimpleConnection as _;
+
+    let mut connection: Option<DbConnection> = None;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+        let conn = match connection.as_mut() {
+            Some(conn) => conn,
+            None => match db::connect(url) {
+                Ok(conn) => connection.insert(conn),
+                Err(error) => {
+                    log::warn!("the WAL checkpointer cannot connect: {error}");
+                    continue;
+                }
+            },
+        };
+        if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+            log::warn!("a WAL checkpoint failed: {error}");
         }
     }
 }
