@@ -29,3 +29,4 @@ mod smtp;
 mod snapshots;
 mod support;
 mod synthetic;
+mod web;
