@@ -68,7 +68,10 @@ export async function showList(main, user, id) {
     h("section", { "aria-labelledby": "download-heading" }, h("h2", { id: "download-heading" }, "Downloaden"), downloads(list)),
     mayMail ? h("section", { "aria-labelledby": "mail-heading" }, mailingForm(list)) : null);
   const map = createMap(mapEl, `Kaart met de route van looplijst ${list.id}`);
-  buurtLayer(buurten).addTo(map);
+  buurtLayer(buurten, { isFaint: true }).addTo(map);
   const route = routeLayer(list).addTo(map);
-  map.fitBounds(route.getBounds(), { padding: [20, 20] });
+  const fit = () => map.fitBounds(route.getBounds(), { padding: [30, 30], maxZoom: 17, animate: false });
+  fit();
+  // A phone turned on its side shows the whole route again.
+  map.on("resize", fit);
 }

@@ -98,8 +98,8 @@ function renderChrome(user) {
   show(nav, h("ul", {}, VIEWS.filter((v) => !v.hidden && v.roles.includes(user.role)).map((v) =>
     h("li", {}, h("a", { href: `#/${v.path}`, "aria-current": v.path === current ? "page" : null }, v.title)))));
   nav.hidden = false;
-  document.getElementById("who-name").textContent =
-    `${user.subject} (${session.ROLES[user.role]})${user.expiresAt ? `, geldig tot ${moment(user.expiresAt.toISOString())}` : ""}`;
+  show(document.getElementById("who-name"), `${user.subject} (${session.ROLES[user.role]})`,
+    user.expiresAt ? h("span", { class: "expiry" }, `, geldig tot ${moment(user.expiresAt.toISOString())}`) : null);
   who.hidden = false;
   clearTimeout(expiryTimer);
   if (user.expiresAt) {

@@ -48,14 +48,14 @@ export function createMap(el, label) {
   return map;
 }
 
-/** The buurt outlines, coloured by risk; `codes` limits the fit. */
-export function buurtLayer(collection) {
+/** The buurt outlines, coloured by risk (faintly under a route). */
+export function buurtLayer(collection, { isFaint = false } = {}) {
   return L.geoJSON(collection, {
     style: (feature) => ({
       color: "#4a4a4a",
       weight: 1,
       fillColor: RISK_CLASSES[riskClass(feature.properties.riskScoreSum || 0)].colour,
-      fillOpacity: feature.properties.addresses > 0 ? 0.55 : 0.15,
+      fillOpacity: (feature.properties.addresses > 0 ? 0.55 : 0.15) * (isFaint ? 0.4 : 1),
     }),
     onEachFeature: (feature, layer) => {
       const p = feature.properties;

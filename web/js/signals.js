@@ -64,7 +64,7 @@ export async function showSignals(main, user, params) {
   const buurtenLoaded = api.call("/neighbourhoods");
   hotspotLayer(hotspots).addTo(map);
   const points = signalLayer(signals.features).addTo(map);
-  if (filters.neighbourhood && signals.features.length) map.fitBounds(L.featureGroup(points.getLayers()).getBounds(), { padding: [20, 20] });
+  if (filters.neighbourhood && signals.features.length) map.fitBounds(L.featureGroup(points.getLayers()).getBounds(), { padding: [20, 20], animate: false });
   const names = new Map();
   const rows = signals.features.map((f) => {
     const p = f.properties;
@@ -97,7 +97,11 @@ export async function showSignals(main, user, params) {
   }
   buurtLayer(buurten).addTo(map).bringToBack();
   const focus = populatedBounds(buurten);
-  if (focus && !filters.neighbourhood) map.fitBounds(focus, { padding: [10, 10] });
+  if (focus && !filters.neighbourhood) {
+    const fit = () => map.fitBounds(focus, { padding: [10, 10], animate: false });
+    fit();
+    map.on("resize", fit);
+  }
   renderTable(table);
   show(planHolder, planningForm(populated, user));
   document.body.dataset.buurtenLoaded = "true";
