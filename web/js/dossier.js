@@ -10,6 +10,7 @@ import { address, postcode, date, moment, number, count, distance } from "./form
 import { ruleName, severityName, explain, usageName } from "./evidence.js";
 import { resultName } from "./inspections.js";
 import { outcomeForm } from "./outcome.js";
+import { buurtNames } from "./map.js";
 
 const SOURCES = { registered: "ingeschreven (BRP)", declared: "gemeld door werkgever", inspection: "aangetroffen bij inspectie" };
 const LANDLORD_ROLES = { owner: "eigenaar", lessor: "verhuurder", manager: "beheerder" };
@@ -128,7 +129,8 @@ export async function showDossier(main, user, id, changes = null) {
       h("dt", {}, "Gebruiksdoel"), h("dd", {}, usageName(a.usagePurpose)),
       h("dt", {}, "Oppervlakte"), h("dd", {}, `${number(a.floorAreaM2)} m²`),
       h("dt", {}, "Slaapkamers"), h("dd", {}, a.bedrooms === null ? "onbekend" : number(a.bedrooms, 0)),
-      h("dt", {}, "Buurt"), h("dd", {}, a.neighbourhoodCode || "—")),
+      h("dt", {}, "Buurt"), h("dd", {}, buurtNames.has(a.neighbourhoodCode)
+        ? `${buurtNames.get(a.neighbourhoodCode)} (${a.neighbourhoodCode})` : a.neighbourhoodCode || "—")),
     h("div", { class: "dossier-grid" },
       h("section", { "aria-labelledby": "signals-heading" },
         h("h2", { id: "signals-heading" }, "Signalen"),
@@ -145,7 +147,9 @@ export async function showDossier(main, user, id, changes = null) {
       h("section", { "aria-labelledby": "declarations-heading" }, declarationsSection(d)),
       h("section", { "aria-labelledby": "inspections-heading" }, inspectionsSection(d)),
       h("section", { "aria-labelledby": "nearby-heading" }, nearbySection(d))),
-    h("p", {}, h("a", { href: "#/lijsten" }, "Terug naar de looplijsten")));
+    h("p", {}, openVisit?.inspectionListId
+      ? h("a", { href: `#/lijst/${openVisit.inspectionListId}` }, "Terug naar de looplijst")
+      : h("a", { href: user.role === "inspector" ? "#/lijsten" : "#/kaart" }, user.role === "inspector" ? "Terug naar de looplijsten" : "Terug naar de kaart")));
   return d;
 }
 

@@ -48,8 +48,12 @@ export function createMap(el, label) {
   return map;
 }
 
+/** Buurt code → name, of every buurt layer drawn in this tab so far. */
+export const buurtNames = new Map();
+
 /** The buurt outlines, coloured by risk (faintly under a route). */
 export function buurtLayer(collection, { isFaint = false } = {}) {
+  for (const f of collection.features) buurtNames.set(f.properties.code, f.properties.name);
   return L.geoJSON(collection, {
     style: (feature) => ({
       color: "#4a4a4a",
