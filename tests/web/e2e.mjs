@@ -37,12 +37,14 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function screenshot(page, name) {
+/** Screenshots at both sizes; axe-core also checks the phone layout. */
+async function screenshot(page, name, { checkPhone = true } = {}) {
   const size = page.viewportSize();
   await page.screenshot({ path: path.join(shots, `${name}-desktop.png`) });
   await page.setViewportSize(PHONE);
   await page.waitForTimeout(250);
   await page.screenshot({ path: path.join(shots, `${name}-phone.png`) });
+  if (checkPhone) await axe(page, `${name} at 360 px`);
   await page.setViewportSize(size);
   await page.waitForTimeout(150);
 }
@@ -130,6 +132,11 @@ await scenario("the sign-in page is accessible and says what a token is for", as
   check(await page.isVisible("label[for=token]"), "the token field has a visible label");
   await page.keyboard.press("Tab");
   check(await page.evaluate(() => document.activeElement.id === "skip-link"), "the skip link is the first stop of the keyboard");
+  const focusVisible = () => page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== "none");
+  check(await focusVisible(), "the skip link shows its focus");
+  await page.keyboard.press("Tab");
+  check(await page.evaluate(() => document.activeElement.id === "token"), "the token field is the next stop of the keyboard");
+  check(await focusVisible(), "the token field shows its focus");
   await axe(page, "sign-in");
   await screenshot(page, "01-sign-in");
   await page.close();
@@ -143,7 +150,7 @@ await scenario("staff see the map, filter it, plan a list, download it and send 
   const rowsBefore = await page.locator(".signal-table tbody tr").count();
   check(rowsBefore === points, `the table holds the map's ${points} addresses (it holds ${rowsBefore})`);
   await axe(page, "staff map");
-  await screenshot(page, "02-staff-map");
+  await screenshot(page, "02-staff-map", { checkPhone: false });
 
   await page.selectOption("#filter-rule", "overcrowding-floor-area");
   await page.fill("#filter-min-score", "20");
@@ -157,6 +164,7 @@ await scenario("staff see the map, filter it, plan a list, download it and send 
   await page.click(".signal-table th:nth-child(2) button");
   await page.waitForSelector(".table-scroll[data-rows]");
   check(await page.getAttribute(".signal-table th:nth-child(2)", "aria-sort") === "ascending", "the table sorts by buurt");
+  await axe(page, "filtered map");
   await screenshot(page, "03-staff-filtered");
 
   await page.fill("#plan-inspector", tokens.inspectorSubject);
