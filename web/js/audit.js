@@ -7,6 +7,26 @@ import { moment, number, nextDay } from "./format.js";
 
 const PAGE_SIZE = 50;
 
+const ACTIONS = {
+  "declaration.create": "melding gedaan",
+  "declaration.replay": "melding herhaald",
+  "declaration.read": "melding ingezien",
+  "declaration.list": "meldingen opgevraagd",
+  "declaration.update": "melding gewijzigd",
+  "declaration.withdraw": "melding ingetrokken",
+  "person.read": "persoon ingezien",
+  "person.export": "persoonsgegevens geëxporteerd",
+  "resident-extract.import": "BRP-uittreksel ingelezen",
+  "dossier.read": "dossier ingezien",
+  "inspection-list.create": "looplijst gepland",
+  "inspection-list.read": "looplijst ingezien",
+  "inspection-list.list": "looplijsten opgevraagd",
+  "inspection-list.mail": "looplijst gemaild",
+  "inspection.outcome": "uitkomst van bezoek vastgelegd",
+  "retention.apply": "bewaartermijn toegepast",
+};
+const ROLE_NAMES = { admin: "beheerder", staff: "medewerker", inspector: "inspecteur", agency: "uitzendbureau" };
+
 /** Shows the audit log with the filters in `params`. */
 export async function showAudit(main, user, params) {
   const filters = {
@@ -48,7 +68,8 @@ export async function showAudit(main, user, params) {
         h("caption", { id: "audit-caption" }, "Auditgebeurtenissen, nieuwste eerst"),
         h("thead", {}, h("tr", {}, ["Wanneer", "Wie", "Rol", "Handeling", "Gegeven", "Doel", "Uitkomst"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, events.items.map((e) => h("tr", {},
-          h("td", {}, moment(e.at)), h("td", {}, e.actor), h("td", {}, e.role), h("td", {}, e.action),
+          h("td", {}, moment(e.at)), h("td", {}, e.actor), h("td", {}, ROLE_NAMES[e.role] || e.role),
+          h("td", {}, ACTIONS[e.action] ? [ACTIONS[e.action], h("br"), h("code", {}, e.action)] : e.action),
           h("td", {}, e.resource), h("td", {}, e.purpose || "—"), h("td", {}, e.outcome === "success" ? "gelukt" : e.outcome)))))),
     h("nav", { class: "pager", "aria-label": "Pagina's van het auditlog" },
       filters.page > 1 ? pageLink(filters.page - 1, "Vorige pagina") : null,
