@@ -16,6 +16,7 @@ use crate::db::{self, Backend, DbPool, neighbourhoods::NeighbourhoodRow};
 use crate::error::{GuardFailure, Problem};
 use crate::geo::NeighbourhoodIndex;
 use crate::mail::{self, Outgoing};
+use crate::web;
 
 /// Why the service could not be assembled.
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +130,7 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let keys = KeySet::load_or_generate(&config.auth, &config.signing_key_path())?;
     let backend = Backend::of_url(&config.database_url);
     let outgoing = Outgoing::from_config(&config)?;
+    let page = web::WebPage::new(&config.web);
     let services = open_services(config)?;
     let worker_pool = services.pool.clone();
     let writer = api::Writer::start(&services.config.database_url)
@@ -143,9 +145,10 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(writer)
         .manage(backend)
         .manage(keys)
+        .manage(page)
         .mount(BASE_PATH, api::routes())
         .mount("/", api::docs::ui_routes())
-        .mount("/", api::docs::landing_routes())
+        .mount("/", web::routes())
         .mount(BASE_PATH, api::docs::landing_routes())
         .register("/", catchers![problem_catcher])
         .attach(ApiVersionHeader))

@@ -32,6 +32,8 @@ pub struct AppConfig {
     pub body_timeout_seconds: u64,
     /// Inspection planning.
     pub planning: PlanningConfig,
+    /// The web page (its optional tile layer).
+    pub web: crate::web::WebConfig,
 }
 
 impl Default for AppConfig {
@@ -46,6 +48,7 @@ impl Default for AppConfig {
             retention: RetentionConfig::default(),
             body_timeout_seconds: 10,
             planning: PlanningConfig::default(),
+            web: crate::web::WebConfig::default(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! cli/, api/   (clap, Rocket: commands, routes, guards, request and response types)
+//! web/         the page at `/` (embedded files; a client of api/ over HTTP only)
 //!    |
 //! registry/    the use cases: each change end to end in the caller's transaction
 //!    |         (facts, audit entry, re-evaluation of signals, e-mail)
@@ -35,5 +36,6 @@ pub mod error;
 pub mod geo;
 pub mod mail;
 pub mod registry;
+pub mod web;
 
 pub use app::rocket;

@@ -275,13 +275,13 @@ fn complete_operation(path: &str, method: &str, operation: &mut Value) {
     add("500", "A fault of the service; it has been logged");
 }
 
-/// Where `/` and `/api/v1` lead: the API's documentation.
+/// Where `/api/v1` leads: the API's documentation (`/` is the web page).
 #[get("/")]
 pub fn landing() -> Redirect {
     Redirect::to(format!("{BASE_PATH}/docs/"))
 }
 
-/// The landing route, mounted at `/` and at [`BASE_PATH`].
+/// The landing route, mounted at [`BASE_PATH`].
 pub fn landing_routes() -> Vec<Route> {
     rocket::routes![landing]
 }

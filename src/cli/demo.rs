@@ -100,7 +100,7 @@ pub fn first_steps(figment: &Figment, config: &AppConfig) -> Result<String, Stri
     let port: u16 = figment.extract_inner("port").unwrap_or(8000);
     let base = format!("http://{address}:{port}");
     let mut text = format!(
-        "\nOpen {base}/api/v1/docs for the API documentation.\nTokens (valid 7 days; make more with `woonregister token issue`):\n"
+        "\nOpen {base}/ for the web page (sign in with the staff, inspector or admin token below);\n{base}/api/v1/docs for the API documentation.\nTokens (valid 7 days; make more with `woonregister token issue`):\n"
     );
     for role in [Role::Admin, Role::Staff, Role::Inspector, Role::Agency] {
         let org = (role == Role::Agency).then_some(&agency);

@@ -119,13 +119,14 @@ fn a_database_that_holds_data_is_refused() {
 }
 
 #[test]
-fn the_root_and_the_api_root_lead_to_the_documentation() {
+fn the_api_root_leads_to_the_documentation_and_the_root_is_the_web_page() {
     let app = TestApp::new();
-    for path in ["/", "/api/v1"] {
-        let reply = app.send("GET", path, None, None);
-        assert_eq!(reply.status.code, 303, "{path}");
-        assert_eq!(reply.header("Location"), Some("/api/v1/docs/"), "{path}");
-    }
+    let root = app.send("GET", "/", None, None);
+    assert_eq!(root.status.code, 200);
+    assert!(root.body.contains("Woonregister"));
+    let reply = app.send("GET", "/api/v1", None, None);
+    assert_eq!(reply.status.code, 303);
+    assert_eq!(reply.header("Location"), Some("/api/v1/docs/"));
     let docs = app.send("GET", "/api/v1/docs/", None, None);
     assert_eq!(docs.status.code, 200);
 }

@@ -30,3 +30,4 @@ mod smtp;
 mod snapshots;
 mod support;
 mod synthetic;
+mod web;
