@@ -10,7 +10,7 @@ use rocket::http::{Header, Status};
 use rocket::{Build, Request, Response, Rocket, catch, catchers};
 
 use crate::api::{self, API_VERSION, BASE_PATH};
-use crate::auth::KeySet;
+use crate::auth::{KeySet, Revocations, VerifiedTokens};
 use crate::config::AppConfig;
 use crate::db::{self, Backend, DbPool, neighbourhoods::NeighbourhoodRow};
 use crate::error::{GuardFailure, Problem};
@@ -130,6 +130,7 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let backend = Backend::of_url(&config.database_url);
     let outgoing = Outgoing::from_config(&config)?;
     let services = open_services(config)?;
+    let revocations = Revocations::start(services.pool.clone()).map_err(StartError::Setup)?;
     let worker_pool = services.pool.clone();
     Ok(rocket::custom(figment)
         .attach(AdHoc::on_liftoff("mail worker", move |_| {
@@ -141,6 +142,8 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(api::WriteGate::new(backend))
         .manage(backend)
         .manage(keys)
+        .manage(VerifiedTokens::new())
+        .manage(revocations)
         .mount(BASE_PATH, api::routes())
         .mount("/", api::docs::ui_routes())
         .mount("/", api::docs::landing_routes())

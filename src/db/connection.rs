@@ -89,11 +89,14 @@ pub fn connect(url: &str) -> ConnectionResult<DbConnection> {
         Backend::Postgresql => PgConnection::establish(url).map(DbConnection::Postgresql),
         Backend::Sqlite => {
             let mut conn = SqliteConnection::establish(sqlite_path(url))?;
-            // WAL lets readers run beside the writer; synchronous=FULL makes an
+            // The busy timeout comes first, so that switching to WAL waits for
+            // a connection that holds the file (at start-up, the migrations)
+            // instead of failing into the pool's retry, 0.4 s later. WAL lets
+            // readers run beside the writer; synchronous=FULL makes an
             // acknowledged commit survive a crash or power loss.
             conn.batch_execute(&format!(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
             ))
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConnection::Sqlite(conn))
