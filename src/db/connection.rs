@@ -156,9 +156,13 @@ pub type DbPool = r2d2::Pool<DbManager>;
 pub fn open_pool(url: &str, size: u32) -> Result<DbPool, r2d2::PoolError> {
     // One connection up front (the migrations need it); the rest are opened
     // when asked for, so that start-up does not wait for all of them.
+    // A SQLite file does not go away under an open connection, so checking
+    // each connection out with a query only costs time; a PostgreSQL
+    // server may have dropped one.
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
+        .test_on_check_out(Backend::of_url(url) == Backend::Postgresql)
         .connection_timeout(Duration::from_secs(30))
         .build(DbManager {
             url: url.to_owned(),
