@@ -131,6 +131,7 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let outgoing = Outgoing::from_config(&config)?;
     let services = open_services(config)?;
     let revocations = Revocations::start(services.pool.clone()).map_err(StartError::Setup)?;
+    let read_slots = api::short_read::ReadSlots::new(&services.config.database_url);
     let worker_pool = services.pool.clone();
     Ok(rocket::custom(figment)
         .attach(AdHoc::on_liftoff("mail worker", move |_| {
@@ -144,6 +145,8 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(keys)
         .manage(VerifiedTokens::new())
         .manage(revocations)
+        .manage(read_slots)
+        .manage(crate::registry::maps::MapCache::default())
         .mount(BASE_PATH, api::routes())
         .mount("/", api::docs::ui_routes())
         .mount("/", api::docs::landing_routes())

@@ -16,6 +16,7 @@ pub mod organisations;
 pub mod people;
 pub mod request;
 pub mod resident_extracts;
+pub mod short_read;
 pub mod signals;
 
 use std::sync::Arc;
@@ -112,6 +113,7 @@ impl Db {
         };
         self.run(move |conn| {
             let result = work(conn);
+            crate::db::generation::bump();
             drop(turn);
             result
         })
