@@ -61,9 +61,9 @@ impl ReadSlots {
                 Err(TryLockError::WouldBlock) => continue,
             };
             if guard.is_none() {
-                match crate::db::connect(&self.url) {
+                match open_slot(&self.url) {
                     Ok(conn) => *guard = Some(conn),
-                    Err(e) => return Ok(Err(ApiError::internal(e))),
+                    Err(e) => return Ok(Err(e)),
                 }
             }
             if let Some(conn) = guard.as_mut() {
@@ -72,6 +72,20 @@ impl ReadSlots {
         }
         Err(work)
     }
+}
+
+/// Bytes of the database file a slot connection reads through memory
+/// mapping instead of a system call per page.
+const SLOT_MMAP_BYTES: u64 = 1 << 30;
+
+/// A connection for a slot: SQLite with the service's settings, reading
+/// the file through memory mapping.
+fn open_slot(url: &str) -> Result<DbConnection, ApiError> {
+    use diesel::connection::SimpleConnection as _;
+
+    let mut conn = crate::db::connect(url).map_err(ApiError::internal)?;
+    conn.batch_execute(&format!("PRAGMA mmap_size = {SLOT_MMAP_BYTES};"))?;
+    Ok(conn)
 }
 
 /// A handle for short reads: on the request's thread when a slot is idle,
