@@ -49,7 +49,10 @@ async fn authenticate(request: &Request<'_>) -> Verified {
         .verify(keys, &config.auth, raw.trim())
         .map_err(ApiError::Unauthorized)?;
     // In memory: no database round trip, no blocking thread.
-    if revocations.is_revoked(&claims.jti).map_err(ApiError::internal)? {
+    if revocations
+        .is_revoked(&claims.jti)
+        .map_err(ApiError::internal)?
+    {
         return Err(ApiError::Unauthorized(
             "The token has been revoked.".to_owned(),
         ));

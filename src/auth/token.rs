@@ -202,7 +202,12 @@ impl VerifiedTokens {
     }
 
     /// [`verify`], answered from memory for a token verified before.
-    pub fn verify(&self, keys: &KeySet, config: &AuthConfig, token: &str) -> Result<Claims, String> {
+    pub fn verify(
+        &self,
+        keys: &KeySet,
+        config: &AuthConfig,
+        token: &str,
+    ) -> Result<Claims, String> {
         let now = Utc::now().timestamp();
         if let Some(claims) = self.remembered(token)
             && is_in_window(&claims, now)
@@ -272,7 +277,11 @@ mod tests {
         let dot = issued.token.rfind('.').unwrap();
         let first = &issued.token[dot + 1..dot + 2];
         let other = if first == "A" { "B" } else { "A" };
-        let forged = format!("{}{other}{}", &issued.token[..=dot], &issued.token[dot + 2..]);
+        let forged = format!(
+            "{}{other}{}",
+            &issued.token[..=dot],
+            &issued.token[dot + 2..]
+        );
         assert!(cache.verify(&keys, &config, &forged).is_err());
     }
 

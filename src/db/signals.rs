@@ -265,10 +265,7 @@ pub fn list(
         return Ok((rows, total));
     };
     let total = count(conn, filter)?;
-    let rows = query
-        .limit(page.size)
-        .offset(page.offset())
-        .load(conn)?;
+    let rows = query.limit(page.size).offset(page.offset()).load(conn)?;
     Ok((rows, total))
 }
 

@@ -143,10 +143,7 @@ pub struct MapCache {
 
 impl MapCache {
     /// The figures per buurt: kept ones while current, else `compute`d.
-    pub async fn figures<E, F, Fut>(
-        &self,
-        compute: F,
-    ) -> Result<Arc<HashMap<String, Figures>>, E>
+    pub async fn figures<E, F, Fut>(&self, compute: F) -> Result<Arc<HashMap<String, Figures>>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<HashMap<String, Figures>, E>>,

@@ -91,7 +91,10 @@ fn a_write_by_another_process_shows_in_the_buurt_figures_within_their_maximum_ag
     let written = std::time::Instant::now();
     let bound = MAX_AGE + std::time::Duration::from_secs(2);
     while centrum_addresses(&app) != json!(0) {
-        assert!(written.elapsed() < bound, "not shown {bound:?} after the write");
+        assert!(
+            written.elapsed() < bound,
+            "not shown {bound:?} after the write"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
