@@ -25,7 +25,7 @@ impl AnyRole {
 
 type Verified = Result<AnyRole, ApiError>;
 
-async fn authenticate(request: &Request<'_>) -> Verified {
+fn authenticate(request: &Request<'_>) -> Verified {
     let header = request
         .headers()
         .get_one("Authorization")
@@ -71,7 +71,7 @@ impl<'r> FromRequest<'r> for AnyRole {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
         // Several guards of one handler share one verification.
-        let verified: &Verified = request.local_cache_async(authenticate(request)).await;
+        let verified: &Verified = request.local_cache(|| authenticate(request));
         match verified {
             Ok(caller) => Outcome::Success(caller.clone()),
             Err(error) => fail(request, error.clone()),

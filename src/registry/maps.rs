@@ -133,12 +133,15 @@ impl<T> Kept<T> {
     }
 }
 
+/// Hotspots kept for one radius (its bits) and size.
+type KeptHotspots = ((u64, usize), Kept<Vec<Hotspot>>);
+
 /// The map results of one database, kept while current (see the module).
 /// One request computes a result while the others that need it wait for it.
 #[derive(Debug, Default)]
 pub struct MapCache {
     figures: Mutex<Option<Kept<HashMap<String, Figures>>>>,
-    hotspots: Mutex<Vec<((u64, usize), Kept<Vec<Hotspot>>)>>,
+    hotspots: Mutex<Vec<KeptHotspots>>,
 }
 
 impl MapCache {
