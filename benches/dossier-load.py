@@ -3,7 +3,7 @@
 city (SQLite): the latency an inspector sees, p50 and p99, at 200 requests
 per second by default. Loopback only; bounded in time; standard library only.
 
-    cargo build --release --locked && python3 benches/dossier-load.py [--rate 200] [--seconds 20]
+    cargo build --release --locked && python3 benches/dossier-load.py [--rate 200] [--seconds 20] [--scale 1]
 """
 
 import argparse
@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 
-PORT = 18323
+PORT = int(os.environ.get("ROCKET_PORT", "18323"))
 
 
 def request(path, token):
@@ -36,13 +36,14 @@ def main():
     parser.add_argument("--binary", default=os.path.join(target, "release", "woonregister"))
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--scale", type=int, default=1, help="the demo city's scale")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="woonregister-dossier-")
     env = dict(os.environ, WOONREGISTER_DATA_DIR=os.path.join(work, "data"),
                WOONREGISTER_DATABASE_URL=os.path.join(work, "data", "woonregister.sqlite3"),
                ROCKET_PORT=str(PORT), ROCKET_LOG_LEVEL="off")
-    subprocess.run([args.binary, "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([args.binary, "demo", "--scale", str(args.scale)], env=env, check=True, stdout=subprocess.DEVNULL)
 
     def token(role):
         return subprocess.run([args.binary, "token", "issue", "--role", role, "--subject",

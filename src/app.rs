@@ -10,7 +10,7 @@ use rocket::http::{Header, Status};
 use rocket::{Build, Request, Response, Rocket, catch, catchers};
 
 use crate::api::{self, API_VERSION, BASE_PATH};
-use crate::auth::KeySet;
+use crate::auth::{KeySet, Revocations, VerifiedTokens};
 use crate::config::AppConfig;
 use crate::db::{self, Backend, DbPool, neighbourhoods::NeighbourhoodRow};
 use crate::error::{GuardFailure, Problem};
@@ -132,6 +132,8 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
     let outgoing = Outgoing::from_config(&config)?;
     let page = web::WebPage::new(&config.web);
     let services = open_services(config)?;
+    let revocations = Revocations::start(services.pool.clone()).map_err(StartError::Setup)?;
+    let read_slots = api::short_read::ReadSlots::new(&services.config.database_url);
     let worker_pool = services.pool.clone();
     let writer = api::Writer::start(&services.config.database_url)
         .map_err(|e| StartError::Setup(e.to_string()))?;
@@ -146,6 +148,10 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .manage(backend)
         .manage(keys)
         .manage(page)
+        .manage(VerifiedTokens::new())
+        .manage(revocations)
+        .manage(read_slots)
+        .manage(crate::registry::maps::MapCache::default())
         .mount(BASE_PATH, api::routes())
         .mount("/", api::docs::ui_routes())
         .mount("/", web::routes())

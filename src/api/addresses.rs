@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::request::{
     self, Fields, JsonObject, OneValuePerKey, no_problems, read_object, value,
 };
+use crate::api::short_read::ShortRead;
 use crate::api::{Db, ListBody, location};
 use crate::auth::{AnyRole, Official, Role, Staff};
 use crate::config::AppConfig;
@@ -415,7 +416,7 @@ pub async fn list_addresses(
 #[get("/addresses/<id>")]
 pub async fn get_address(
     _official: Official,
-    db: Db,
+    db: ShortRead<'_>,
     id: i64,
 ) -> Result<Json<AddressView>, ApiError> {
     let (address, counts) = db

@@ -16,6 +16,7 @@ pub mod organisations;
 pub mod people;
 pub mod request;
 pub mod resident_extracts;
+pub mod short_read;
 pub mod signals;
 pub mod writer;
 
@@ -103,13 +104,14 @@ impl Db {
             .await?;
         let entries = deferred.take();
         if !entries.is_empty() {
-            self.transaction(move |conn| {
-                for entry in &entries {
-                    actor.record(conn, entry.action, entry.resource.clone(), &entry.purpose)?;
-                }
-                Ok(())
-            })
-            .await?;
+            self.writer
+                .append_audit(move |conn| {
+                    for entry in &entries {
+                        actor.record(conn, entry.action, entry.resource.clone(), &entry.purpose)?;
+                    }
+                    Ok(())
+                })
+                .await?;
         }
         Ok(value)
     }

@@ -12,7 +12,7 @@ use crate::auth::Official;
 use crate::config::AppConfig;
 use crate::error::ApiError;
 use crate::geo::{Neighbourhood, NeighbourhoodIndex};
-use crate::registry::maps::{self, Figures};
+use crate::registry::maps::{self, Figures, MapCache};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -104,10 +104,11 @@ pub async fn list_neighbourhoods(
     db: Db,
     index: &State<Arc<NeighbourhoodIndex>>,
     config: &State<AppConfig>,
+    kept: &State<MapCache>,
 ) -> Result<GeoJson<NeighbourhoodCollection>, ApiError> {
     let rules = config.rules.clone();
-    let figures = db
-        .run(move |conn| Ok(maps::neighbourhood_figures(conn, &rules)?))
+    let figures = kept
+        .figures(|| db.run(move |conn| Ok(maps::neighbourhood_figures(conn, &rules)?)))
         .await?;
     let features = index
         .all()

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::request::{self, OneValuePerKey, no_problems};
+use crate::api::short_read::ShortRead;
 use crate::api::{Db, GeoJson, ListBody};
 use crate::auth::{Official, Staff};
 use crate::config::AppConfig;
@@ -24,7 +25,7 @@ use crate::domain::rules::{Evidence, RuleId, risk_by_address};
 use crate::error::ApiError;
 use crate::geo::cluster_feature_geometry;
 use crate::registry::evaluation;
-use crate::registry::maps::{self, Hotspot};
+use crate::registry::maps::{self, Hotspot, MapCache};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -422,7 +423,7 @@ pub struct AddressSignals {
 pub async fn list_address_signals(
     _official: Official,
     config: &State<AppConfig>,
-    db: Db,
+    db: ShortRead<'_>,
     id: i64,
 ) -> Result<Json<AddressSignals>, ApiError> {
     let rules = config.rules.clone();
@@ -606,13 +607,16 @@ pub async fn list_hotspots(
     _official: Official,
     _one_value_per_key: OneValuePerKey,
     config: &State<AppConfig>,
+    kept: &State<MapCache>,
     db: Db,
     query: HotspotQuery,
 ) -> Result<GeoJson<PointCollection>, ApiError> {
     let (radius_m, min_addresses) = query.parse()?;
     let rules = config.rules.clone();
-    let hotspots = db
-        .run(move |conn| Ok(maps::hotspots(conn, &rules, radius_m, min_addresses)?))
+    let hotspots = kept
+        .hotspots(radius_m, min_addresses, || {
+            db.run(move |conn| Ok(maps::hotspots(conn, &rules, radius_m, min_addresses)?))
+        })
         .await?;
     let features = hotspots.iter().enumerate().map(hotspot_feature).collect();
     Ok(GeoJson(PointCollection {

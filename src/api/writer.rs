@@ -45,6 +45,10 @@ enum Job {
 
 /// One transaction of a group, with the answer it owes its request.
 trait GroupedWork: Send {
+    /// Whether the work changes facts that results kept in memory were
+    /// computed from (anything but an audit entry).
+    fn changes_facts(&self) -> bool;
+
     /// Runs the work in a savepoint and keeps its result; an error that
     /// only lost a race is returned, so that the whole group runs again.
     fn run(&mut self, conn: &mut DbConnection) -> Result<(), ApiError>;
@@ -57,6 +61,7 @@ trait GroupedWork: Send {
 /// A transaction waiting to be run, and where its answer goes.
 struct Pending<T, F> {
     work: F,
+    changes_facts: bool,
     result: Option<Result<T, ApiError>>,
     reply: oneshot::Sender<Result<T, ApiError>>,
 }
@@ -66,6 +71,10 @@ where
     T: Send,
     F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send,
 {
+    fn changes_facts(&self) -> bool {
+        self.changes_facts
+    }
+
     fn run(&mut self, conn: &mut DbConnection) -> Result<(), ApiError> {
         let result = conn.transaction(|conn| (self.work)(conn));
         let lost_race = match &result {
@@ -117,9 +126,28 @@ impl Writer {
         T: Send + 'static,
         F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
+        self.grouped(work, true).await
+    }
+
+    /// Runs `work`, which only appends to the audit trail, as
+    /// [`Writer::transaction`] does, without moving the data generation
+    /// on: the map figures and hotspots kept in memory stay valid.
+    pub async fn append_audit<F>(&self, work: F) -> Result<(), ApiError>
+    where
+        F: FnMut(&mut DbConnection) -> Result<(), ApiError> + Send + 'static,
+    {
+        self.grouped(work, false).await
+    }
+
+    async fn grouped<T, F>(&self, work: F, changes_facts: bool) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             work,
+            changes_facts,
             result: None,
             reply,
         };
@@ -136,7 +164,9 @@ impl Writer {
     {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Alone(Box::new(move |conn| {
-            let _ = reply.send(work(conn));
+            let result = work(conn);
+            db::generation::bump();
+            let _ = reply.send(result);
         })))?;
         answer.await.map_err(|_| stopped())?
     }
@@ -268,6 +298,11 @@ fn write_group(
         }
         Ok::<(), ApiError>(())
     });
+    // Before any answer, so that a reader who saw the answer sees the
+    // change too.
+    if group.iter().any(|work| work.changes_facts()) {
+        db::generation::bump();
+    }
     for work in group {
         work.finish(outcome.as_ref().map(|&()| ()));
     }

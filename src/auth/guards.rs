@@ -1,12 +1,11 @@
 //! Request guards. `AnyRole` checks the bearer token (signature, claims,
-//! revocation); the role guards build on it. A missing or bad token is 401,
+//! revocation, all in memory); the role guards build on it. A missing or bad token is 401,
 //! a good token without the right role is 403.
 
 use rocket::request::{FromRequest, Outcome, Request};
 
-use crate::auth::{Claims, KeySet, Role, token};
+use crate::auth::{Claims, KeySet, Revocations, Role, VerifiedTokens};
 use crate::config::AppConfig;
-use crate::db::{DbPool, revoked_tokens};
 use crate::domain::KvkNumber;
 use crate::error::{ApiError, GuardFailure};
 
@@ -26,7 +25,7 @@ impl AnyRole {
 
 type Verified = Result<AnyRole, ApiError>;
 
-async fn authenticate(request: &Request<'_>) -> Verified {
+fn authenticate(request: &Request<'_>) -> Verified {
     let header = request
         .headers()
         .get_one("Authorization")
@@ -37,23 +36,23 @@ async fn authenticate(request: &Request<'_>) -> Verified {
         .ok_or_else(|| {
             ApiError::Unauthorized("The Authorization header must be `Bearer <token>`.".to_owned())
         })?;
-    let (Some(keys), Some(config), Some(pool)) = (
-        request.rocket().state::<KeySet>(),
-        request.rocket().state::<AppConfig>(),
-        request.rocket().state::<DbPool>(),
+    let rocket = request.rocket();
+    let (Some(keys), Some(config), Some(verified), Some(revocations)) = (
+        rocket.state::<KeySet>(),
+        rocket.state::<AppConfig>(),
+        rocket.state::<VerifiedTokens>(),
+        rocket.state::<Revocations>(),
     ) else {
         return Err(ApiError::internal("auth state is not managed"));
     };
-    let claims = token::verify(keys, &config.auth, raw.trim()).map_err(ApiError::Unauthorized)?;
-    let pool = pool.clone();
-    let jti = claims.jti.clone();
-    let is_revoked = rocket::tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get().map_err(ApiError::internal)?;
-        revoked_tokens::is_revoked(&mut conn, &jti).map_err(ApiError::from)
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    if is_revoked {
+    let claims = verified
+        .verify(keys, &config.auth, raw.trim())
+        .map_err(ApiError::Unauthorized)?;
+    // In memory: no database round trip, no blocking thread.
+    if revocations
+        .is_revoked(&claims.jti)
+        .map_err(ApiError::internal)?
+    {
         return Err(ApiError::Unauthorized(
             "The token has been revoked.".to_owned(),
         ));
@@ -72,7 +71,7 @@ impl<'r> FromRequest<'r> for AnyRole {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApiError> {
         // Several guards of one handler share one verification.
-        let verified: &Verified = request.local_cache_async(authenticate(request)).await;
+        let verified: &Verified = request.local_cache(|| authenticate(request));
         match verified {
             Ok(caller) => Outcome::Success(caller.clone()),
             Err(error) => fail(request, error.clone()),

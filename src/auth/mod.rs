@@ -4,8 +4,10 @@
 
 pub mod guards;
 pub mod keys;
+pub mod revocations;
 pub mod token;
 
 pub use guards::{Admin, Agency, AnyRole, Inspector, Official, Staff};
 pub use keys::KeySet;
-pub use token::{Claims, IssuedToken, Role};
+pub use revocations::Revocations;
+pub use token::{Claims, IssuedToken, Role, VerifiedTokens};

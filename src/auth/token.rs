@@ -2,6 +2,9 @@
 //! is accepted only when signed with EdDSA by a known `kid`, for our issuer
 //! and audience, inside its validity window.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -12,6 +15,9 @@ use crate::domain::KvkNumber;
 
 /// Seconds of clock difference tolerated between issuer and verifier.
 const CLOCK_LEEWAY_SECONDS: u64 = 30;
+
+/// How many verified tokens [`VerifiedTokens`] remembers at most.
+pub const MAX_VERIFIED_TOKENS: usize = 4096;
 
 /// Who a token speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -162,5 +168,132 @@ pub fn verify(keys: &KeySet, config: &AuthConfig, token: &str) -> Result<Claims,
             Err("the token's organisation is not a KvK number".to_owned())
         }
         _ => Ok(claims),
+    }
+}
+
+/// Tokens whose signature and claims have been verified, by their exact
+/// text, so that a client sending the same token again costs a lookup
+/// instead of a signature check. A remembered token is still checked
+/// against its validity window on every use. Holds at most
+/// [`MAX_VERIFIED_TOKENS`]; when full it starts again empty.
+#[derive(Debug)]
+pub struct VerifiedTokens {
+    claims: Mutex<HashMap<String, Claims>>,
+    capacity: usize,
+}
+
+impl Default for VerifiedTokens {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VerifiedTokens {
+    /// An empty cache of [`MAX_VERIFIED_TOKENS`].
+    pub fn new() -> Self {
+        Self::with_capacity(MAX_VERIFIED_TOKENS)
+    }
+
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            claims: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    /// [`verify`], answered from memory for a token verified before.
+    pub fn verify(
+        &self,
+        keys: &KeySet,
+        config: &AuthConfig,
+        token: &str,
+    ) -> Result<Claims, String> {
+        let now = Utc::now().timestamp();
+        if let Some(claims) = self.remembered(token)
+            && is_in_window(&claims, now)
+        {
+            return Ok(claims);
+        }
+        let claims = verify(keys, config, token)?;
+        if let Ok(mut remembered) = self.claims.lock() {
+            if remembered.len() >= self.capacity {
+                remembered.clear();
+            }
+            remembered.insert(token.to_owned(), claims.clone());
+        }
+        Ok(claims)
+    }
+
+    fn remembered(&self, token: &str) -> Option<Claims> {
+        self.claims.lock().ok()?.get(token).cloned()
+    }
+}
+
+/// Whether `claims` are inside their validity window at `now` (seconds
+/// since the epoch), with the same leeway as [`verify`].
+fn is_in_window(claims: &Claims, now: i64) -> bool {
+    let leeway = i64::try_from(CLOCK_LEEWAY_SECONDS).unwrap_or(0);
+    claims.exp >= now - leeway && claims.nbf <= now + leeway
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    fn keys() -> KeySet {
+        KeySet::from_signing_key(&ed25519_dalek::SigningKey::from_bytes(&[7; 32])).unwrap()
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_once_its_window_has_passed() {
+        let (keys, config, cache) = (keys(), AuthConfig::default(), VerifiedTokens::new());
+        let issued = issue(&keys, &config, "x", Role::Staff, None, TimeDelta::hours(1)).unwrap();
+        let claims = cache.verify(&keys, &config, &issued.token).unwrap();
+        assert_eq!(claims.jti, issued.jti);
+        let expired = Claims {
+            exp: Utc::now().timestamp() - 3600,
+            ..claims
+        };
+        // As if the token had been remembered an hour ago and expired since:
+        // the window is checked again, and the real token's claims win.
+        cache
+            .claims
+            .lock()
+            .unwrap()
+            .insert(issued.token.clone(), expired.clone());
+        assert!(!is_in_window(&expired, Utc::now().timestamp()));
+        let again = cache.verify(&keys, &config, &issued.token).unwrap();
+        assert_ne!(again.exp, expired.exp);
+    }
+
+    #[test]
+    fn a_forged_token_is_refused_even_next_to_a_remembered_one() {
+        let (keys, config, cache) = (keys(), AuthConfig::default(), VerifiedTokens::new());
+        let issued = issue(&keys, &config, "x", Role::Staff, None, TimeDelta::hours(1)).unwrap();
+        cache.verify(&keys, &config, &issued.token).unwrap();
+        // The signature's first character changes its first byte.
+        let dot = issued.token.rfind('.').unwrap();
+        let first = &issued.token[dot + 1..dot + 2];
+        let other = if first == "A" { "B" } else { "A" };
+        let forged = format!(
+            "{}{other}{}",
+            &issued.token[..=dot],
+            &issued.token[dot + 2..]
+        );
+        assert!(cache.verify(&keys, &config, &forged).is_err());
+    }
+
+    #[test]
+    fn the_cache_never_holds_more_than_its_bound() {
+        let (keys, config) = (keys(), AuthConfig::default());
+        let cache = VerifiedTokens::with_capacity(3);
+        for _ in 0..10 {
+            let issued =
+                issue(&keys, &config, "x", Role::Staff, None, TimeDelta::hours(1)).unwrap();
+            cache.verify(&keys, &config, &issued.token).unwrap();
+        }
+        assert!(cache.claims.lock().unwrap().len() <= 3);
     }
 }

@@ -199,11 +199,15 @@ pub fn list(
 }
 
 /// The address with this id.
+///
+/// Key lookups here read the one row with `get_result`, not `first`:
+/// `first` binds its `LIMIT 1` as a parameter, and SQLite prepares a
+/// statement with a bound limit anew each time it is run.
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Address>> {
     addresses::table
         .find(id)
         .select(Address::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -264,6 +268,6 @@ pub fn find_by_key(conn: &mut DbConnection, key: &AddressKey) -> QueryResult<Opt
         .filter(addresses::house_letter.eq(&key.2))
         .filter(addresses::house_number_addition.eq(&key.3))
         .select(Address::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }

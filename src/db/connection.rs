@@ -89,15 +89,17 @@ pub fn connect(url: &str) -> ConnectionResult<DbConnection> {
         Backend::Postgresql => PgConnection::establish(url).map(DbConnection::Postgresql),
         Backend::Sqlite => {
             let mut conn = SqliteConnection::establish(sqlite_path(url))?;
-            // WAL lets readers run beside the writer; synchronous=FULL makes an
+            // The busy timeout comes first, so that switching to WAL waits for
+            // a connection that holds the file (at start-up, the migrations)
+            // instead of failing into the pool's retry, 0.4 s later. WAL lets
+            // readers run beside the writer; synchronous=FULL makes an
             // acknowledged commit survive a crash or power loss. The
             // savepoint journals of grouped writes stay in memory (they are
             // not needed after a crash: the group's transaction is rolled
             // back as a whole).
             conn.batch_execute(&format!(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-                 PRAGMA temp_store = MEMORY;"
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
             ))
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConnection::Sqlite(conn))
@@ -157,9 +159,13 @@ pub type DbPool = r2d2::Pool<DbManager>;
 pub fn open_pool(url: &str, size: u32) -> Result<DbPool, r2d2::PoolError> {
     // One connection up front (the migrations need it); the rest are opened
     // when asked for, so that start-up does not wait for all of them.
+    // A SQLite file does not go away under an open connection, so checking
+    // each connection out with a query only costs time; a PostgreSQL
+    // server may have dropped one.
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
+        .test_on_check_out(Backend::of_url(url) == Backend::Postgresql)
         .connection_timeout(Duration::from_secs(30))
         .build(DbManager {
             url: url.to_owned(),

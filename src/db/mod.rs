@@ -36,6 +36,7 @@ pub mod connection;
 pub mod declarations;
 pub mod dossiers;
 pub mod employments;
+pub mod generation;
 pub mod housing_provisions;
 pub mod inspections;
 pub mod neighbourhoods;

@@ -1,11 +1,23 @@
 //! What the map views read: the figures per buurt and the hotspots, each
 //! address weighted by its risk score.
+//!
+//! Both are computed from the whole city, which takes from a tenth of a
+//! second to seconds as the city grows, so [`MapCache`] keeps the latest
+//! result in memory. A kept result is used while it is current: no write of
+//! this service has committed since it was computed (the data generation,
+//! [`crate::db::generation`]) and it is younger than [`MAX_AGE`], which
+//! bounds how long a write by another process (the command line) takes to
+//! show on the maps.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::result::QueryResult;
+use rocket::tokio::sync::Mutex;
 
-use crate::db::{DbConnection, addresses, occupancies, signals};
+use crate::db::{DbConnection, addresses, generation, occupancies, signals};
 use crate::domain::rules::{RuleSet, risk_by_address};
 use crate::geo::{Cluster, ClusterInput, RdPoint, dbscan};
 use crate::registry::evaluation;
@@ -97,4 +109,155 @@ pub fn hotspots(
             cluster,
         })
         .collect())
+}
+
+/// The longest a kept map result is used: how long a write by another
+/// process (the command line) may take to show on the maps.
+pub const MAX_AGE: Duration = Duration::from_secs(2);
+
+/// How many hotspot results, each for one radius and size, are kept.
+const KEPT_HOTSPOT_QUERIES: usize = 8;
+
+/// A result, with when and from which data generation it was computed.
+#[derive(Debug)]
+struct Kept<T> {
+    generation: u64,
+    at: Instant,
+    value: Arc<T>,
+}
+
+impl<T> Kept<T> {
+    fn current(&self) -> Option<Arc<T>> {
+        (self.generation == generation::current() && self.at.elapsed() < MAX_AGE)
+            .then(|| Arc::clone(&self.value))
+    }
+}
+
+/// Hotspots kept for one radius (its bits) and size.
+type KeptHotspots = ((u64, usize), Kept<Vec<Hotspot>>);
+
+/// The map results of one database, kept while current (see the module).
+/// One request computes a result while the others that need it wait for it.
+#[derive(Debug, Default)]
+pub struct MapCache {
+    figures: Mutex<Option<Kept<HashMap<String, Figures>>>>,
+    hotspots: Mutex<Vec<KeptHotspots>>,
+}
+
+impl MapCache {
+    /// The figures per buurt: kept ones while current, else `compute`d.
+    pub async fn figures<E, F, Fut>(&self, compute: F) -> Result<Arc<HashMap<String, Figures>>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<HashMap<String, Figures>, E>>,
+    {
+        let mut kept = self.figures.lock().await;
+        if let Some(value) = kept.as_ref().and_then(Kept::current) {
+            return Ok(value);
+        }
+        let (generation, at) = (generation::current(), Instant::now());
+        let value = Arc::new(compute().await?);
+        *kept = Some(Kept {
+            generation,
+            at,
+            value: Arc::clone(&value),
+        });
+        Ok(value)
+    }
+
+    /// The hotspots for this radius and size: kept ones while current,
+    /// else `compute`d.
+    pub async fn hotspots<E, F, Fut>(
+        &self,
+        radius_m: f64,
+        min_addresses: usize,
+        compute: F,
+    ) -> Result<Arc<Vec<Hotspot>>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<Hotspot>, E>>,
+    {
+        let key = (radius_m.to_bits(), min_addresses);
+        let mut kept = self.hotspots.lock().await;
+        if let Some(value) = kept
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, kept)| kept.current())
+        {
+            return Ok(value);
+        }
+        let (generation, at) = (generation::current(), Instant::now());
+        let value = Arc::new(compute().await?);
+        kept.retain(|(k, kept)| *k != key && kept.current().is_some());
+        if kept.len() >= KEPT_HOTSPOT_QUERIES {
+            kept.remove(0);
+        }
+        kept.push((
+            key,
+            Kept {
+                generation,
+                at,
+                value: Arc::clone(&value),
+            },
+        ));
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    fn figures(addresses: i64) -> HashMap<String, Figures> {
+        HashMap::from([(
+            "BU06220101".to_owned(),
+            Figures {
+                addresses,
+                ..Figures::default()
+            },
+        )])
+    }
+
+    async fn read(cache: &MapCache, addresses: i64) -> i64 {
+        cache
+            .figures(|| async { Ok::<_, ()>(figures(addresses)) })
+            .await
+            .unwrap()["BU06220101"]
+            .addresses
+    }
+
+    #[rocket::async_test]
+    async fn kept_figures_are_used_until_a_write_commits() {
+        let cache = MapCache::default();
+        assert_eq!(read(&cache, 1).await, 1);
+        assert_eq!(read(&cache, 2).await, 1, "kept");
+        generation::bump();
+        assert_eq!(read(&cache, 3).await, 3, "computed again after a write");
+    }
+
+    #[rocket::async_test]
+    async fn kept_figures_are_computed_again_once_too_old() {
+        let cache = MapCache::default();
+        assert_eq!(read(&cache, 1).await, 1);
+        if let Some(kept) = cache.figures.lock().await.as_mut() {
+            kept.at = Instant::now().checked_sub(MAX_AGE).unwrap();
+        }
+        assert_eq!(read(&cache, 2).await, 2);
+    }
+
+    #[rocket::async_test]
+    async fn hotspots_are_kept_per_radius_and_size_within_a_bound() {
+        let cache = MapCache::default();
+        for n in 0..20 {
+            let got = cache
+                .hotspots(150.0, n, || async { Ok::<_, ()>(Vec::new()) })
+                .await
+                .unwrap();
+            assert!(got.is_empty());
+        }
+        let kept = cache.hotspots.lock().await;
+        assert!(kept.len() <= KEPT_HOTSPOT_QUERIES);
+    }
 }

@@ -213,6 +213,65 @@ fn a_revoked_token_is_unauthorized() {
 }
 
 #[test]
+fn a_token_revoked_in_this_process_is_refused_at_once_after_being_used() {
+    let app = TestApp::new();
+    let claims = valid_claims(&app);
+    let token = signed_by_app(&app, &claims);
+    // Used twice, so that its verification is remembered.
+    for _ in 0..2 {
+        assert_eq!(
+            app.send("GET", PROTECTED, Some(&token), None).status,
+            Status::Ok
+        );
+    }
+    let jti = claims["jti"].as_str().unwrap();
+    assert!(woonregister::db::revoked_tokens::revoke(&mut app.db(), jti, None).unwrap());
+    assert_unauthorized(&app, Some(&token), "revoked here, at once");
+    let other = signed_by_app(&app, &valid_claims(&app));
+    assert_eq!(
+        app.send("GET", PROTECTED, Some(&other), None).status,
+        Status::Ok,
+        "another token still opens the API"
+    );
+}
+
+#[test]
+fn a_token_revoked_by_another_process_is_refused_within_the_reload_interval() {
+    use diesel::RunQueryDsl as _;
+    use woonregister::auth::revocations::REFRESH_INTERVAL;
+
+    let app = TestApp::new();
+    let claims = valid_claims(&app);
+    let token = signed_by_app(&app, &claims);
+    assert_eq!(
+        app.send("GET", PROTECTED, Some(&token), None).status,
+        Status::Ok
+    );
+    // Written straight into the table, as the `token revoke` command of
+    // another process does: this process is not told.
+    diesel::sql_query(format!(
+        "INSERT INTO revoked_tokens (jti, revoked_at, reason) VALUES ('{}', CURRENT_TIMESTAMP, NULL)",
+        claims["jti"].as_str().unwrap()
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+    let inserted = std::time::Instant::now();
+    let bound = REFRESH_INTERVAL * 2 + std::time::Duration::from_secs(2);
+    let refused_after = loop {
+        if app.send("GET", PROTECTED, Some(&token), None).status == Status::Unauthorized {
+            break inserted.elapsed();
+        }
+        assert!(
+            inserted.elapsed() < bound,
+            "still accepted {bound:?} after its revocation"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_unauthorized(&app, Some(&token), "revoked by another process");
+    assert!(refused_after < bound);
+}
+
+#[test]
 fn a_token_verified_by_a_configured_older_key_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let old_key = SigningKey::from_bytes(&[42; 32]);

@@ -54,3 +54,47 @@ fn the_buurten_are_stored_once_however_often_the_service_starts() {
         132
     );
 }
+
+fn centrum_addresses(app: &TestApp) -> serde_json::Value {
+    let reply = app.get("/api/v1/neighbourhoods", &app.token(Role::Inspector));
+    assert_eq!(reply.status, Status::Ok);
+    let collection = reply.json();
+    let features = collection["features"].as_array().unwrap();
+    let centrum = features.iter().find(|f| f["id"] == "BU06220103").unwrap();
+    centrum["properties"]["addresses"].clone()
+}
+
+#[test]
+fn a_write_through_the_service_shows_in_the_buurt_figures_at_once() {
+    let app = TestApp::new();
+    app.create_address(&address_body(1));
+    assert_eq!(centrum_addresses(&app), json!(1));
+    app.create_address(&address_body(2));
+    assert_eq!(centrum_addresses(&app), json!(2));
+}
+
+#[test]
+fn a_write_by_another_process_shows_in_the_buurt_figures_within_their_maximum_age() {
+    use diesel::RunQueryDsl as _;
+    use woonregister::registry::maps::MAX_AGE;
+
+    let app = TestApp::new();
+    let id = app.create_address(&address_body(1))["id"].as_i64().unwrap();
+    assert_eq!(centrum_addresses(&app), json!(1));
+    // Straight into the database, as another process would write: this
+    // service is not told.
+    diesel::sql_query(format!(
+        "UPDATE addresses SET neighbourhood_code = 'BU06220101' WHERE id = {id}"
+    ))
+    .execute(&mut app.db())
+    .unwrap();
+    let written = std::time::Instant::now();
+    let bound = MAX_AGE + std::time::Duration::from_secs(2);
+    while centrum_addresses(&app) != json!(0) {
+        assert!(
+            written.elapsed() < bound,
+            "not shown {bound:?} after the write"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,1 @@
+DROP INDEX signals_rank_idx;
