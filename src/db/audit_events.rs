@@ -80,7 +80,7 @@ pub fn last_hash(conn: &mut DbConnection) -> QueryResult<Option<String>> {
     audit_events::table
         .order(audit_events::id.desc())
         .select(audit_events::hash)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

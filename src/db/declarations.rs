@@ -166,7 +166,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Declaration>
     declarations::table
         .find(id)
         .select(Declaration::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -180,7 +180,7 @@ pub fn find_by_idempotency_key(
         .filter(declarations::agency_id.eq(agency_id))
         .filter(declarations::idempotency_key.eq(key))
         .select(Declaration::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

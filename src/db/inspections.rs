@@ -159,7 +159,7 @@ pub fn find_list(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Inspect
     inspection_lists::table
         .find(id)
         .select(InspectionList::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -223,7 +223,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Inspection>>
     inspections::table
         .find(id)
         .select(Inspection::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

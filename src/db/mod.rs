@@ -1,6 +1,10 @@
 //! Storage: one Diesel connection type over SQLite and PostgreSQL, the pool
 //! the web layer borrows from, the migrations, and one module of queries per
 //! table family. Everything backend-specific stays inside this module.
+//!
+//! One row by key is read with `get_result`, never `first`: `first` binds
+//! its `LIMIT 1` as a parameter, and the bundled SQLite then prepares the
+//! statement anew on every run.
 
 /// Rows per multi-row `INSERT`: far below either backend's limit on bound
 /// parameters for the widest table written this way.

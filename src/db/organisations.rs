@@ -94,7 +94,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Organisation
     organisations::table
         .find(id)
         .select(Organisation::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -103,7 +103,7 @@ pub fn find_by_kvk(conn: &mut DbConnection, kvk_number: &str) -> QueryResult<Opt
     organisations::table
         .filter(organisations::kvk_number.eq(kvk_number))
         .select(Organisation::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -87,7 +87,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Person>> {
     people::table
         .find(id)
         .select(Person::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -96,7 +96,7 @@ pub fn find_by_bsn(conn: &mut DbConnection, bsn: &Bsn) -> QueryResult<Option<Per
     people::table
         .filter(people::bsn.eq(bsn))
         .select(Person::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -87,7 +87,7 @@ pub fn remove_people(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize>
                 let born: NaiveDate = people::table
                     .find(id)
                     .select(people::date_of_birth)
-                    .first(conn)?;
+                    .get_result(conn)?;
                 let year_only =
                     NaiveDate::from_ymd_opt(chrono::Datelike::year(&born), 1, 1).unwrap_or(born);
                 diesel::update(people::table.find(id))

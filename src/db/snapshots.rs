@@ -473,7 +473,7 @@ impl Builder {
         let any: Option<i64> = occupancies::table
             .filter(occupancies::source.eq(OccupancySource::Registry))
             .select(occupancies::id)
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         let imported = any.is_some();
         for snapshot in &mut self.snapshots {

@@ -210,7 +210,7 @@ mod tests {
         .unwrap();
         let read = people::table
             .select(people::bsn)
-            .first::<Option<Bsn>>(&mut conn);
+            .get_result::<Option<Bsn>>(&mut conn);
         let Err(error) = read else {
             panic!("an invalid BSN was read");
         };
