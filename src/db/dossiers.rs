@@ -1,8 +1,6 @@
 //! Queries only an address's dossier needs: the declarations filed for it,
 //! its occupants' current employers and the open signals around it.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -11,8 +9,9 @@ use crate::db::addresses::Address;
 use crate::db::declarations::Declaration;
 use crate::db::employments::Employment;
 use crate::db::organisations::Organisation;
-use crate::db::schema::{addresses, declarations, employments, organisations};
+use crate::db::schema::{addresses, declarations, employments, organisations, signals};
 use crate::db::signals::Signal;
+use crate::domain::SignalStatus;
 
 /// Every declaration filed for the address, with the filing agency, the
 /// newest first.
@@ -57,29 +56,22 @@ pub fn open_signals_around(
     rd_y: f64,
     radius_m: f64,
 ) -> QueryResult<Vec<(Signal, Address)>> {
-    // The addresses in the square by the RD index first, then their open
-    // signals by the address index: in one joined statement SQLite starts
-    // from every open signal of the city.
-    let around: Vec<i64> = addresses::table
-        .filter(addresses::rd_x.between(rd_x - radius_m, rd_x + radius_m))
-        .filter(addresses::rd_y.between(rd_y - radius_m, rd_y + radius_m))
-        .select(addresses::id)
+    // The addresses in the square by the RD index drive the look-up of
+    // their open signals by the `(status, address_id)` index (SQLite reads
+    // the subquery as a list); joined the other way round, SQLite would
+    // start from every open signal of the city. One fixed statement, so
+    // it is prepared once per connection.
+    let around = diesel::alias!(addresses as around);
+    let square = around
+        .filter(around.field(addresses::rd_x).between(rd_x - radius_m, rd_x + radius_m))
+        .filter(around.field(addresses::rd_y).between(rd_y - radius_m, rd_y + radius_m))
+        .select(around.field(addresses::id));
+    let mut found: Vec<(Signal, Address)> = signals::table
+        .inner_join(addresses::table)
+        .filter(signals::status.eq(SignalStatus::Open))
+        .filter(signals::address_id.eq_any(square))
+        .select((Signal::as_select(), Address::as_select()))
         .load(conn)?;
-    let open = crate::db::signals::open_for(conn, Some(&around))?;
-    let mut signalled: Vec<i64> = open.iter().map(|s| s.address_id).collect();
-    signalled.sort_unstable();
-    signalled.dedup();
-    let places: HashMap<i64, Address> = crate::db::addresses::by_ids(conn, &signalled)?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let mut found: Vec<(Signal, Address)> = open
-        .into_iter()
-        .filter_map(|signal| {
-            let place = places.get(&signal.address_id)?.clone();
-            Some((signal, place))
-        })
-        .collect();
     found.sort_by_key(|(signal, _)| (std::cmp::Reverse(signal.score), signal.id));
     Ok(found)
 }
