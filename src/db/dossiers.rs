@@ -63,8 +63,16 @@ pub fn open_signals_around(
     // it is prepared once per connection.
     let around = diesel::alias!(addresses as around);
     let square = around
-        .filter(around.field(addresses::rd_x).between(rd_x - radius_m, rd_x + radius_m))
-        .filter(around.field(addresses::rd_y).between(rd_y - radius_m, rd_y + radius_m))
+        .filter(
+            around
+                .field(addresses::rd_x)
+                .between(rd_x - radius_m, rd_x + radius_m),
+        )
+        .filter(
+            around
+                .field(addresses::rd_y)
+                .between(rd_y - radius_m, rd_y + radius_m),
+        )
         .select(around.field(addresses::id));
     let mut found: Vec<(Signal, Address)> = signals::table
         .inner_join(addresses::table)
