@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rocket::fairing::{AdHoc, Fairing, Info, Kind};
 use rocket::figment::Figment;
 use rocket::http::{Header, Status};
+use rocket::shield::{Frame, Shield};
 use rocket::{Build, Request, Response, Rocket, catch, catchers};
 
 use crate::api::{self, API_VERSION, BASE_PATH};
@@ -157,6 +158,10 @@ pub fn rocket(figment: Figment) -> Result<Rocket<Build>, StartError> {
         .mount("/", web::routes())
         .mount(BASE_PATH, api::docs::landing_routes())
         .register("/", catchers![problem_catcher])
+        // Rocket's shield sets `X-Content-Type-Options: nosniff` on every
+        // answer; framing is refused outright (the page has no reason to be
+        // framed, and neither has the API).
+        .attach(Shield::default().enable(Frame::Deny))
         .attach(ApiVersionHeader))
 }
 

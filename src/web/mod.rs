@@ -175,9 +175,7 @@ impl<'r> Responder<'r, 'static> for PageFile {
             .header(self.content_type)
             .header(Header::new("Cache-Control", cache))
             .header(Header::new("Content-Security-Policy", self.csp))
-            .header(Header::new("X-Content-Type-Options", "nosniff"))
             .header(Header::new("Referrer-Policy", "no-referrer"))
-            .header(Header::new("X-Frame-Options", "DENY"))
             .header(Header::new("Cross-Origin-Opener-Policy", "same-origin"))
             .ok()
     }
