@@ -249,6 +249,27 @@ type SignalsWithAddresses = diesel::dsl::Select<
     ),
 >;
 
+/// `query` (a boxed query over `signals`, joined or not) with the
+/// conditions of `filter` on the signal's own columns.
+macro_rules! with_signal_conditions {
+    ($query:expr, $filter:expr) => {{
+        let (mut query, filter) = ($query, $filter);
+        if let Some(rule) = &filter.rule {
+            query = query.filter(signals::rule.eq(*rule));
+        }
+        if let Some(min) = filter.min_score {
+            query = query.filter(signals::score.ge(min));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(signals::status.eq(*status));
+        }
+        if let Some(id) = filter.address_id {
+            query = query.filter(signals::address_id.eq(id));
+        }
+        query
+    }};
+}
+
 fn filtered(
     filter: &SignalFilter,
 ) -> diesel::dsl::IntoBoxed<'static, SignalsWithAddresses, crate::db::connection::MultiBackend> {
@@ -259,19 +280,7 @@ fn filtered(
     if let Some(code) = &filter.neighbourhood_code {
         query = query.filter(addresses::neighbourhood_code.eq(code.clone()));
     }
-    if let Some(rule) = &filter.rule {
-        query = query.filter(signals::rule.eq(*rule));
-    }
-    if let Some(min) = filter.min_score {
-        query = query.filter(signals::score.ge(min));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(signals::status.eq(*status));
-    }
-    if let Some(id) = filter.address_id {
-        query = query.filter(signals::address_id.eq(id));
-    }
-    query
+    with_signal_conditions!(query, filter)
 }
 
 /// The number of signals that pass `filter`; without a buurt to filter
@@ -281,20 +290,9 @@ fn count(conn: &mut DbConnection, filter: &SignalFilter) -> QueryResult<i64> {
     if filter.neighbourhood_code.is_some() {
         return filtered(filter).count().get_result(conn);
     }
-    let mut query = signals::table.into_boxed();
-    if let Some(rule) = &filter.rule {
-        query = query.filter(signals::rule.eq(*rule));
-    }
-    if let Some(min) = filter.min_score {
-        query = query.filter(signals::score.ge(min));
-    }
-    if let Some(status) = &filter.status {
-        query = query.filter(signals::status.eq(*status));
-    }
-    if let Some(id) = filter.address_id {
-        query = query.filter(signals::address_id.eq(id));
-    }
-    query.count().get_result(conn)
+    with_signal_conditions!(signals::table.into_boxed(), filter)
+        .count()
+        .get_result(conn)
 }
 
 /// One page of signals with their addresses, most serious first, and the
