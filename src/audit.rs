@@ -33,35 +33,15 @@ pub struct AuditEntry<'a> {
     pub outcome: &'a str,
 }
 
-/// Appends an event to the chain. Call it inside the transaction of the
-/// read or write it records.
-pub fn record(conn: &mut DbConnection, entry: &AuditEntry<'_>) -> QueryResult<AuditEvent> {
-    // Two transactions must not both extend the same last event. Inside
-    // `write_transaction` the lock is held already; taking it again is free.
-    crate::db::lock_for_writing(conn)?;
-    let previous_hash = audit_events::last_hash(conn)?.unwrap_or_else(|| GENESIS_HASH.to_owned());
-    let mut event = NewAuditEvent {
-        at: now(),
-        actor: entry.actor.to_owned(),
-        role: entry.role.to_owned(),
-        action: entry.action,
-        resource: entry.resource.clone(),
-        purpose: entry.purpose.to_owned(),
-        trace_id: entry.trace_id.to_owned(),
-        outcome: entry.outcome.to_owned(),
-        previous_hash,
-        hash: String::new(),
-    };
-    event.hash = hash_of(&event.previous_hash, event.at, &fields_of_new(&event));
-    audit_events::insert(conn, &event)
-}
-
-/// Appends several events to the chain, in order, with one statement:
-/// what a batch of filings records.
-pub fn record_many(conn: &mut DbConnection, entries: &[AuditEntry<'_>]) -> QueryResult<()> {
+/// Appends events to the chain, in order, with one statement (one event
+/// for a single read or write, many for a batch). Call it inside the
+/// transaction of the reads or writes it records.
+pub fn record(conn: &mut DbConnection, entries: &[AuditEntry<'_>]) -> QueryResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
+    // Two transactions must not both extend the same last event. Inside
+    // `write_transaction` the lock is held already; taking it again is free.
     crate::db::lock_for_writing(conn)?;
     let mut previous_hash =
         audit_events::last_hash(conn)?.unwrap_or_else(|| GENESIS_HASH.to_owned());

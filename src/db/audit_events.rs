@@ -84,14 +84,6 @@ pub fn last_hash(conn: &mut DbConnection) -> QueryResult<Option<String>> {
         .optional()
 }
 
-/// Appends an event.
-pub fn insert(conn: &mut DbConnection, event: &NewAuditEvent) -> QueryResult<AuditEvent> {
-    diesel::insert_into(audit_events::table)
-        .values(event)
-        .returning(audit_events::all_columns)
-        .get_result(conn)
-}
-
 /// Stores new events in multi-row statements, in the order given.
 pub fn insert_many(conn: &mut DbConnection, events: &[NewAuditEvent]) -> QueryResult<usize> {
     Ok(insert_rows!(conn, audit_events::table, events, |event| {

@@ -98,27 +98,7 @@ impl Actor {
         resource: String,
         default_purpose: &str,
     ) -> QueryResult<()> {
-        if let Some(deferred) = &self.deferred {
-            return deferred.push(DeferredEntry {
-                action,
-                resource,
-                purpose: self
-                    .purpose
-                    .as_deref()
-                    .unwrap_or(default_purpose)
-                    .to_owned(),
-            });
-        }
-        let entry = AuditEntry {
-            actor: &self.subject,
-            role: self.role.as_str(),
-            action,
-            resource,
-            purpose: self.purpose.as_deref().unwrap_or(default_purpose),
-            trace_id: &self.trace_id,
-            outcome: "success",
-        };
-        audit::record(conn, &entry).map(drop)
+        self.record_many(conn, vec![(action, resource)], default_purpose)
     }
 
     /// Records that this actor did each `(action, resource)`, in order, in
@@ -154,7 +134,7 @@ impl Actor {
                 outcome: "success",
             })
             .collect();
-        audit::record_many(conn, &entries)
+        audit::record(conn, &entries)
     }
 }
 
