@@ -165,20 +165,7 @@ pub fn open_for(conn: &mut DbConnection, address_ids: Option<&[i64]>) -> QueryRe
 
 /// Stores new signals, many rows per statement.
 pub fn insert_many(conn: &mut DbConnection, rows: &[NewSignal]) -> QueryResult<usize> {
-    let mut inserted = 0;
-    for chunk in rows.chunks(CHUNK) {
-        let chunk = chunk.to_vec();
-        // Multi-row inserts are backend-specific in Diesel's connection enum.
-        inserted += match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(signals::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConnection::Postgresql(c) => diesel::insert_into(signals::table)
-                .values(chunk)
-                .execute(c)?,
-        };
-    }
-    Ok(inserted)
+    Ok(insert_rows!(conn, signals::table, rows, Clone::clone))
 }
 
 /// Records a changed finding on an open signal: its evidence as the JSON
