@@ -195,12 +195,25 @@ impl<'r> Responder<'r, 'static> for Problem {
     fn respond_to(self, _request: &'r Request<'_>) -> response::Result<'static> {
         let status = Status::from_code(self.status).unwrap_or(Status::InternalServerError);
         let body = serde_json::to_string(&self).map_err(|_| Status::InternalServerError)?;
-        Response::build()
+        let mut response = Response::build();
+        response
             .status(status)
             .header(ContentType::new("application", "problem+json"))
-            .sized_body(body.len(), std::io::Cursor::new(body))
-            .ok()
+            .sized_body(body.len(), std::io::Cursor::new(body));
+        if leaves_body_unread(status) {
+            // The rest of the body is still on the wire: the connection
+            // cannot carry another request, and the client must know before
+            // it sends one.
+            response.raw_header("Connection", "close");
+        }
+        response.ok()
     }
+}
+
+/// Whether an answer with this status refuses a body without reading it
+/// all: too large, too slow, or of a media type that is not read at all.
+fn leaves_body_unread(status: Status) -> bool {
+    matches!(status.code, 408 | 413 | 415)
 }
 
 impl<'r> Responder<'r, 'static> for ApiError {

@@ -89,6 +89,11 @@ fn a_body_over_the_limit_is_413_and_stores_nothing() {
         reply.content_type.as_deref(),
         Some("application/problem+json")
     );
+    assert_eq!(
+        reply.header("Connection"),
+        Some("close"),
+        "the unread rest of the body ends the connection, and the client is told"
+    );
     assert_eq!(app.get("/api/v1/addresses", &staff).json()["total"], 0);
 }
 
