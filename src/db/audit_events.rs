@@ -75,10 +75,14 @@ pub struct AuditFilter {
     pub resource: Option<String>,
 }
 
-/// The hash of the newest event, if any.
+/// The hash of the newest event, if any. The newest is named by its id
+/// (`MAX(id)`, from the index), so exactly one row is read; an ordered
+/// query without a limit would send every hash of the trail.
 pub fn last_hash(conn: &mut DbConnection) -> QueryResult<Option<String>> {
+    let all = diesel::alias!(audit_events as all_events);
+    let newest_id = all.select(diesel::dsl::max(all.field(audit_events::id)));
     audit_events::table
-        .order(audit_events::id.desc())
+        .filter(audit_events::id.nullable().eq_any(newest_id))
         .select(audit_events::hash)
         .get_result(conn)
         .optional()

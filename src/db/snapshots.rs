@@ -470,12 +470,10 @@ impl Builder {
         conn: &mut DbConnection,
         rows: &[OccupancyRow],
     ) -> QueryResult<HashMap<i64, Vec<i64>>> {
-        let any: Option<i64> = occupancies::table
-            .filter(occupancies::source.eq(OccupancySource::Registry))
-            .select(occupancies::id)
-            .get_result(conn)
-            .optional()?;
-        let imported = any.is_some();
+        let imported: bool = diesel::select(diesel::dsl::exists(
+            occupancies::table.filter(occupancies::source.eq(OccupancySource::Registry)),
+        ))
+        .get_result(conn)?;
         for snapshot in &mut self.snapshots {
             snapshot.registry_imported = imported;
         }
