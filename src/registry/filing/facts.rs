@@ -242,6 +242,7 @@ impl FilingRound {
             return Ok(known.clone());
         }
         let landlord = match organisations::find_by_kvk(conn, kvk.as_str())? {
+            Some(found) if found.is_landlord => found,
             Some(found) => {
                 organisations::mark_landlord(conn, found.id)?;
                 found
