@@ -22,8 +22,11 @@ use crate::api::context::RequestContext;
 use crate::api::request::{JsonObject, OneValuePerKey, read_partially};
 use crate::api::{Db, ListBody, location};
 use crate::config::AppConfig;
+use crate::db::declarations::Declaration;
+use crate::domain::rules::RuleSet;
 use crate::error::{ApiError, Problem};
-use crate::registry::filing;
+use crate::registry::Actor;
+use crate::registry::filing::{self, Submission};
 
 /// Routes of this module.
 pub fn routes() -> Vec<Route> {
@@ -57,21 +60,39 @@ pub async fn create_declaration(
     db: Db,
     body: JsonObject,
 ) -> Result<Created<Json<DeclarationView>>, ApiError> {
-    let rules = config.rules.clone();
+    let rules = &config.rules;
     let submission = input::parse_submission(&caller, &body.0, "", Utc::now().date_naive())?;
     let actor = caller.actor(&context);
     let visibility = caller.visibility.clone();
-    let record = db
-        .transaction(move |conn| {
-            filing::retrying_once_on_conflict(conn, |conn| {
-                let key = idempotency_key.0.as_deref();
-                let filed = filing::file_declaration(conn, &rules, &actor, &submission, key)?;
-                filing::record_of(conn, filed)
-            })
-        })
-        .await?;
+    let filed = match file_once(&db, rules, &actor, &submission, &idempotency_key).await {
+        // A race on a unique index lost to another process (the same retry
+        // key, or the same new worker, at the same moment) is filed once
+        // more, and then finds the winner's rows.
+        Err(ApiError::Conflict(_)) => {
+            file_once(&db, rules, &actor, &submission, &idempotency_key).await
+        }
+        other => other,
+    }?;
+    // Read once committed, beside the writer rather than on its turn.
+    let record = db.run(move |conn| filing::record_of(conn, filed)).await?;
     let path = format!("/declarations/{}", record.declaration.id);
     Ok(Created::new(location(&path)).body(Json(DeclarationView::of(&record, &visibility))))
+}
+
+/// Files one declaration as a write transaction of its own.
+async fn file_once(
+    db: &Db,
+    rules: &RuleSet,
+    actor: &Actor,
+    submission: &Submission,
+    key: &IdempotencyKey,
+) -> Result<Declaration, ApiError> {
+    let (rules, actor, submission) = (rules.clone(), actor.clone(), submission.clone());
+    let key = key.0.clone();
+    db.transaction(move |conn| {
+        filing::file_declaration(conn, &rules, &actor, &submission, key.as_deref())
+    })
+    .await
 }
 
 /// Lists declarations: an agency its own, staff and admins all.

@@ -21,7 +21,7 @@ use crate::db::addresses::{self, Address};
 use crate::db::declarations::{self, Declaration, DeclarationFilter};
 use crate::db::organisations::{self, Organisation};
 use crate::db::people::{self, Person};
-use crate::db::{self, DbConnection, Page};
+use crate::db::{DbConnection, Page};
 use crate::domain::rules::RuleSet;
 use crate::domain::{AuditAction, DeclarationStatus, KvkNumber};
 use crate::error::{ApiError, InvalidParam};
@@ -491,17 +491,4 @@ pub fn records(
 
 fn by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> i64) -> HashMap<i64, T> {
     rows.into_iter().map(|row| (id(&row), row)).collect()
-}
-
-/// Runs `work` as one write transaction; when it loses a race on a unique
-/// index (two requests with one retry key, or one new worker, at the same
-/// moment) it runs once more and finds the winner's rows.
-pub fn retrying_once_on_conflict<T>(
-    conn: &mut DbConnection,
-    mut work: impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    match db::write_transaction(conn, &mut work) {
-        Err(ApiError::Conflict(_)) => db::write_transaction(conn, work),
-        other => other,
-    }
 }
