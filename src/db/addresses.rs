@@ -280,6 +280,11 @@ pub fn find_by_keys(
     keys: &[AddressKey],
 ) -> QueryResult<HashMap<AddressKey, Address>> {
     let mut found = HashMap::with_capacity(keys.len());
+    if let [key] = keys {
+        // One key (a single filing): the statement the connection keeps.
+        found.extend(find_by_key(conn, key)?.map(|a| (a.key(), a)));
+        return Ok(found);
+    }
     for chunk in keys.chunks(crate::db::people::KEYS_PER_QUERY) {
         let mut query = addresses::table.select(Address::as_select()).into_boxed();
         for (postcode, number, letter, addition) in chunk {

@@ -147,6 +147,11 @@ pub fn insert_many(
     conn: &mut DbConnection,
     rows: &[(Filing, DeclarationFields)],
 ) -> QueryResult<Vec<Declaration>> {
+    if let [(filing, fields)] = rows {
+        // One declaration (a single filing): the statement the connection
+        // keeps.
+        return insert(conn, filing, fields).map(|declaration| vec![declaration]);
+    }
     let now = now();
     let mut stored: Vec<Declaration> = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_INSERT) {

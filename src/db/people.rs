@@ -196,6 +196,26 @@ impl PeopleMatch {
         bsns.sort_unstable();
         bsns.dedup();
         let mut stored: Vec<Person> = Vec::new();
+        let mut identities: Vec<Identity> = workers.iter().map(identity_of).collect();
+        identities.sort_unstable();
+        identities.dedup();
+        if let ([], [(family, given, born)]) | ([_], [(family, given, born)]) =
+            (bsns.as_slice(), identities.as_slice())
+        {
+            // One worker (a single filing): statements the connection keeps.
+            if let Some(bsn) = bsns.first() {
+                stored.extend(find_by_bsn(conn, bsn)?);
+            }
+            stored.extend(
+                people::table
+                    .filter(people::family_name.eq(family))
+                    .filter(people::given_names.eq(given))
+                    .filter(people::date_of_birth.eq(born))
+                    .select(Person::as_select())
+                    .load(conn)?,
+            );
+            return Ok(Self::of(stored));
+        }
         for chunk in bsns.chunks(crate::db::MAX_IDS_PER_QUERY) {
             stored.extend(
                 people::table
@@ -204,9 +224,6 @@ impl PeopleMatch {
                     .load(conn)?,
             );
         }
-        let mut identities: Vec<Identity> = workers.iter().map(identity_of).collect();
-        identities.sort_unstable();
-        identities.dedup();
         for chunk in identities.chunks(KEYS_PER_QUERY) {
             let mut query = people::table.select(Person::as_select()).into_boxed();
             for (family, given, born) in chunk {
@@ -219,6 +236,11 @@ impl PeopleMatch {
             }
             stored.extend(query.load(conn)?);
         }
+        Ok(Self::of(stored))
+    }
+
+    /// A match among these stored people.
+    fn of(mut stored: Vec<Person>) -> Self {
         stored.sort_unstable_by_key(|p| p.id);
         stored.dedup_by_key(|p| p.id);
         let mut matched = Self::default();
@@ -235,7 +257,7 @@ impl PeopleMatch {
                 is_changed: false,
             });
         }
-        Ok(matched)
+        matched
     }
 
     fn add(&mut self, candidate: Candidate) -> usize {
@@ -336,6 +358,10 @@ impl PeopleMatch {
 
 /// Stores new people in multi-row statements.
 fn insert_many(conn: &mut DbConnection, rows: &[&PersonFields]) -> QueryResult<Vec<Person>> {
+    if let [fields] = rows {
+        // One person (a single filing): the statement the connection keeps.
+        return insert(conn, fields).map(|person| vec![person]);
+    }
     let now = now();
     let mut stored = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_INSERT) {
