@@ -199,9 +199,7 @@ impl PeopleMatch {
         let mut identities: Vec<Identity> = workers.iter().map(identity_of).collect();
         identities.sort_unstable();
         identities.dedup();
-        if let ([], [(family, given, born)]) | ([_], [(family, given, born)]) =
-            (bsns.as_slice(), identities.as_slice())
-        {
+        if let ([] | [_], [(family, given, born)]) = (bsns.as_slice(), identities.as_slice()) {
             // One worker (a single filing): statements the connection keeps.
             if let Some(bsn) = bsns.first() {
                 stored.extend(find_by_bsn(conn, bsn)?);

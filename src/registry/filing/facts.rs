@@ -350,7 +350,7 @@ pub fn file(
         .unwrap_or(Err(FilingError::Database(diesel::result::Error::NotFound)))
 }
 
-/// Files declarations in `round`, as [`file`] files each in turn, with a
+/// Files declarations in `round`, as [`file()`] files each in turn, with a
 /// few statements for all of them: their retry keys, addresses and
 /// workers are looked up together, the new people and the declarations
 /// are inserted in multi-row statements. One result per item, in order:
