@@ -271,3 +271,34 @@ pub fn find_by_key(conn: &mut DbConnection, key: &AddressKey) -> QueryResult<Opt
         .get_result(conn)
         .optional()
 }
+
+/// The addresses with these natural keys, by key; keys of no address are
+/// left out. One statement per [`crate::db::people::KEYS_PER_QUERY`] keys,
+/// each key a lookup in the unique index.
+pub fn find_by_keys(
+    conn: &mut DbConnection,
+    keys: &[AddressKey],
+) -> QueryResult<HashMap<AddressKey, Address>> {
+    let mut found = HashMap::with_capacity(keys.len());
+    if let [key] = keys {
+        // One key (a single filing): the statement the connection keeps.
+        found.extend(find_by_key(conn, key)?.map(|a| (a.key(), a)));
+        return Ok(found);
+    }
+    for chunk in keys.chunks(crate::db::people::KEYS_PER_QUERY) {
+        let mut query = addresses::table.select(Address::as_select()).into_boxed();
+        for (postcode, number, letter, addition) in chunk {
+            query = query.or_filter(
+                addresses::postcode
+                    .eq(postcode.clone())
+                    .and(addresses::house_number.eq(*number))
+                    .and(addresses::house_letter.eq(letter.clone()))
+                    .and(addresses::house_number_addition.eq(addition.clone())),
+            );
+        }
+        for address in query.load::<Address>(conn)? {
+            found.insert(address.key(), address);
+        }
+    }
+    Ok(found)
+}

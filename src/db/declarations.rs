@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::db::schema::declarations;
-use crate::db::{DbConnection, Page, now};
+use crate::db::{DbConnection, MAX_IDS_PER_QUERY, Page, ROWS_PER_INSERT, now};
 use crate::domain::{Bsn, DeclarationStatus};
 
 /// A stored declaration.
@@ -55,9 +55,15 @@ pub struct Declaration {
     pub worker_nationality: Option<String>,
 }
 
-/// The fields a filing or an amendment sets.
+/// The fields a filing or an amendment sets. A `None` is stored as `NULL`
+/// (no column of these has another default), so that many declarations go
+/// into one multi-row `INSERT`.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
-#[diesel(table_name = declarations, treat_none_as_null = true)]
+#[diesel(
+    table_name = declarations,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct DeclarationFields {
     /// The worker.
     pub person_id: i64,
@@ -93,7 +99,7 @@ pub struct DeclarationFields {
 
 /// Who filed, and under which retry key.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = declarations)]
+#[diesel(table_name = declarations, treat_none_as_default_value = false)]
 pub struct Filing {
     /// The agency.
     pub agency_id: i64,
@@ -132,6 +138,89 @@ pub fn insert(
         ))
         .returning(declarations::all_columns)
         .get_result(conn)
+}
+
+/// Stores new declarations in multi-row statements and returns them in the
+/// order given. Each stored row is told apart by what was written; rows
+/// written alike are handed out in id order, the order they were inserted.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    rows: &[(Filing, DeclarationFields)],
+) -> QueryResult<Vec<Declaration>> {
+    if let [(filing, fields)] = rows {
+        // One declaration (a single filing): the statement the connection
+        // keeps.
+        return insert(conn, filing, fields).map(|declaration| vec![declaration]);
+    }
+    let now = now();
+    let mut stored: Vec<Declaration> = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(filing, fields)| {
+                (
+                    filing,
+                    fields,
+                    declarations::filed_at.eq(now),
+                    declarations::updated_at.eq(now),
+                )
+            })
+            .collect();
+        let query = diesel::insert_into(declarations::table).values(values);
+        stored.extend(match conn {
+            DbConnection::Sqlite(c) => query
+                .returning(declarations::all_columns)
+                .get_results::<Declaration>(c)?,
+            DbConnection::Postgresql(c) => query
+                .returning(declarations::all_columns)
+                .get_results::<Declaration>(c)?,
+        });
+    }
+    stored.sort_unstable_by_key(|d| d.id);
+    let mut unclaimed: std::collections::HashMap<(i64, i64, i64), Vec<Declaration>> =
+        std::collections::HashMap::new();
+    for declaration in stored.into_iter().rev() {
+        let key = (
+            declaration.agency_id,
+            declaration.person_id,
+            declaration.address_id,
+        );
+        unclaimed.entry(key).or_default().push(declaration);
+    }
+    rows.iter()
+        .map(|(filing, fields)| {
+            let candidates = unclaimed
+                .get_mut(&(filing.agency_id, fields.person_id, fields.address_id))
+                .ok_or(diesel::result::Error::NotFound)?;
+            let position = candidates
+                .iter()
+                .rposition(|d| is_written_from(d, filing, fields))
+                .ok_or(diesel::result::Error::NotFound)?;
+            Ok(candidates.remove(position))
+        })
+        .collect()
+}
+
+/// Whether a stored declaration is the one written with these values.
+fn is_written_from(stored: &Declaration, filing: &Filing, fields: &DeclarationFields) -> bool {
+    stored.agency_id == filing.agency_id
+        && stored.idempotency_key == filing.idempotency_key
+        && stored.filed_by == filing.filed_by
+        && stored.person_id == fields.person_id
+        && stored.address_id == fields.address_id
+        && stored.landlord_id == fields.landlord_id
+        && stored.household == fields.household
+        && stored.start_date == fields.start_date
+        && stored.end_date == fields.end_date
+        && stored.rent_per_month_cents == fields.rent_per_month_cents
+        && stored.rent_deducted_from_wages == fields.rent_deducted_from_wages
+        && stored.separate_rental_contract == fields.separate_rental_contract
+        && stored.status == fields.status
+        && stored.worker_bsn == fields.worker_bsn
+        && stored.worker_family_name == fields.worker_family_name
+        && stored.worker_given_names == fields.worker_given_names
+        && stored.worker_date_of_birth == fields.worker_date_of_birth
+        && stored.worker_nationality == fields.worker_nationality
 }
 
 /// Replaces the fields of the declaration with this id.
@@ -182,6 +271,25 @@ pub fn find_by_idempotency_key(
         .select(Declaration::as_select())
         .get_result(conn)
         .optional()
+}
+
+/// The declarations an agency filed under these retry keys.
+pub fn find_by_idempotency_keys(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    keys: &[&str],
+) -> QueryResult<Vec<Declaration>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(MAX_IDS_PER_QUERY) {
+        found.extend(
+            declarations::table
+                .filter(declarations::agency_id.eq(agency_id))
+                .filter(declarations::idempotency_key.eq_any(chunk.iter().copied()))
+                .select(Declaration::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
 }
 
 fn filtered(

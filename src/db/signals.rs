@@ -168,25 +168,72 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[NewSignal]) -> QueryResult<u
     Ok(insert_rows!(conn, signals::table, rows, Clone::clone))
 }
 
-/// Records a changed finding on an open signal: its evidence as the JSON
-/// text `evidence`, and `at` as when it was last found.
-pub fn refresh(
+/// A changed finding of an open signal: the signal, what was found, and
+/// its evidence as JSON text.
+pub type Refresh<'a> = (i64, &'a NewSignal, &'a str);
+
+/// Refreshes in one statement per [`REFRESH_CHUNK`] signals: each takes
+/// its severity, score, evidence and rule-set version from the row naming
+/// it, and all were last found at `at`.
+macro_rules! refresh_statement {
+    ($backend:ty, $rows:expr, $at:expr, $placeholder:expr) => {{
+        use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+        let placeholder = $placeholder;
+        let mut values = Vec::with_capacity($rows.len());
+        for row in 0..$rows.len() {
+            let first = 2 + row * 5;
+            let row: Vec<String> = (first..first + 5).map(placeholder).collect();
+            values.push(format!("({})", row.join(", ")));
+        }
+        let sql = format!(
+            "WITH v (id, severity, score, evidence, version) AS (VALUES {}) \
+             UPDATE signals SET severity = v.severity, score = v.score, \
+             evidence = v.evidence, rule_set_version = v.version, last_seen_at = {} \
+             FROM v WHERE signals.id = v.id",
+            values.join(", "),
+            placeholder(1),
+        );
+        let mut query = diesel::sql_query(sql)
+            .into_boxed::<$backend>()
+            .bind::<Timestamp, _>($at);
+        for (id, finding, evidence) in $rows {
+            query = query
+                .bind::<BigInt, _>(*id)
+                .bind::<Text, _>(finding.severity)
+                .bind::<Integer, _>(finding.score)
+                .bind::<Text, _>(*evidence)
+                .bind::<Text, _>(finding.rule_set_version.as_str());
+        }
+        query
+    }};
+}
+
+/// Signals one refreshing statement names at most.
+const REFRESH_CHUNK: usize = 200;
+
+/// Records changed findings on open signals, in one statement for many:
+/// each its evidence as JSON text, and `at` as when it was last found.
+pub fn refresh_many(
     conn: &mut DbConnection,
-    id: i64,
-    finding: &NewSignal,
-    evidence: &str,
+    rows: &[Refresh<'_>],
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(signals::table.find(id))
-        .set((
-            signals::severity.eq(finding.severity),
-            signals::score.eq(finding.score),
-            signals::evidence.eq(evidence),
-            signals::rule_set_version.eq(&finding.rule_set_version),
-            signals::last_seen_at.eq(at),
-        ))
-        .execute(conn)
-        .map(drop)
+    for chunk in rows.chunks(REFRESH_CHUNK) {
+        match conn {
+            DbConnection::Sqlite(c) => {
+                refresh_statement!(diesel::sqlite::Sqlite, chunk, at, |n: usize| format!(
+                    "?{n}"
+                ))
+                .execute(c)?;
+            }
+            DbConnection::Postgresql(c) => {
+                refresh_statement!(diesel::pg::Pg, chunk, at, |n: usize| format!("${n}"))
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Closes these signals: they no longer hold.

@@ -119,19 +119,23 @@ fn reconcile(
         ..EvaluationReport::default()
     };
     let mut new = Vec::new();
+    let mut changed = Vec::new();
     for snapshot in snapshots {
         for finding in evaluate(snapshot, rules, on) {
             let found = stored_form(snapshot.address_id, finding, &version, at)?;
             match open.remove(&(snapshot.address_id, found.signal.rule)) {
                 Some(stored) if unchanged(&stored, &found) => {}
-                Some(stored) => {
-                    signals::refresh(conn, stored.id, &found.signal, &found.evidence, at)?;
-                    report.signals_refreshed += 1;
-                }
+                Some(stored) => changed.push((stored.id, found)),
                 None => new.push(found.signal),
             }
         }
     }
+    let refreshes: Vec<signals::Refresh<'_>> = changed
+        .iter()
+        .map(|(id, found)| (*id, &found.signal, found.evidence.as_str()))
+        .collect();
+    signals::refresh_many(conn, &refreshes, at)?;
+    report.signals_refreshed = refreshes.len();
     let mut to_close: Vec<i64> = open.into_values().map(|s| s.id).collect();
     to_close.sort_unstable();
     signals::close(conn, &to_close, at)?;

@@ -605,3 +605,97 @@ fn a_full_batch_of_a_thousand_is_filed() {
         1000
     );
 }
+
+/// Workers that name one another within one batch, in the order a batch
+/// part matches them: the same new worker twice, a BSN learned, a namesake
+/// with another BSN, the same BSN under another name, and an unknown
+/// address among them.
+fn workers_naming_one_another() -> Vec<Value> {
+    let with_worker = |house: i64, worker: Value| {
+        let mut body = declaration_body(house, None);
+        body["worker"] = worker;
+        body
+    };
+    let mut renamed = declaration_body(3, None);
+    renamed["worker"]["familyName"] = json!("Nowak-Kowalski");
+    vec![
+        with_worker(1, worker("Popescu", None)),
+        with_worker(2, worker("Popescu", None)),
+        with_worker(99, worker("Ionescu", None)),
+        with_worker(3, worker("Popescu", Some("111222333"))),
+        with_worker(1, worker("Popescu", Some("999999990"))),
+        with_worker(2, worker("Popescu", None)),
+        declaration_body(1, None),
+        renamed,
+    ]
+}
+
+/// The person each filed item was matched to, `None` for a refused item.
+fn matched_people(app: &TestApp, ids: &[Option<i64>]) -> Vec<Option<i64>> {
+    ids.iter()
+        .map(|id| {
+            id.map(|id| {
+                staff_view(app, &json!({"id": id}))["worker"]["personId"]
+                    .as_i64()
+                    .unwrap()
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn workers_named_twice_in_one_batch_are_matched_as_single_filings_in_turn_would_be() {
+    let items = workers_naming_one_another();
+    let batched = app_with_addresses(3);
+    let a = batched.agency_token(AGENCY_A);
+    let reply = batched.post(
+        "/api/v1/declaration-batches",
+        &a,
+        &json!({"declarations": items}),
+    );
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    let results = reply.json()["results"].as_array().unwrap().clone();
+    let ids: Vec<Option<i64>> = results.iter().map(|r| r["id"].as_i64()).collect();
+    assert_eq!(
+        results[2]["problem"]["invalidParams"][0]["name"],
+        "declarations[2].address"
+    );
+    let in_batch = matched_people(&batched, &ids);
+
+    let single = app_with_addresses(3);
+    let a = single.agency_token(AGENCY_A);
+    let ids: Vec<Option<i64>> = items
+        .iter()
+        .map(|body| {
+            let reply = single.post("/api/v1/declarations", &a, body);
+            (reply.status == Status::Created).then(|| reply.json()["id"].as_i64().unwrap())
+        })
+        .collect();
+    let one_by_one = matched_people(&single, &ids);
+
+    let p = |i: usize| in_batch[i].unwrap();
+    assert_eq!(in_batch[2], None, "the unknown address is refused");
+    assert_eq!(p(0), p(1), "the same new worker twice is one person");
+    assert_eq!(p(0), p(3), "a BSN learned within the batch");
+    assert_ne!(p(3), p(4), "a namesake with another BSN is another person");
+    assert_eq!(p(5), p(0), "without a BSN: the oldest compatible namesake");
+    assert_eq!(p(6), p(7), "the same BSN under another name");
+    assert_eq!(count(&batched, "people"), 3);
+    assert_eq!(count(&single, "people"), 3);
+    // The same grouping as single filings one after another.
+    let groups = |people: &[Option<i64>]| -> Vec<Vec<usize>> {
+        (0..people.len())
+            .map(|i| {
+                (0..people.len())
+                    .filter(|j| people[*j] == people[i])
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(groups(&in_batch), groups(&one_by_one));
+    let person = batched.get(
+        &format!("/api/v1/people/{}", p(0)),
+        &batched.token(Role::Staff),
+    );
+    assert_eq!(person.json()["bsnMasked"], "******333");
+}

@@ -265,6 +265,30 @@ impl FilingRound {
         Ok(landlord)
     }
 
+    /// Adds the facts that follow from a declaration just filed.
+    fn add_facts(&mut self, item: &FilingItem<'_>, declaration: &Declaration) {
+        let (draft, person_id) = (item.draft, declaration.person_id);
+        self.employments.push(NewEmployment {
+            person_id,
+            organisation_id: item.agency.id,
+            start_date: draft.start_date,
+            end_date: draft.end_date,
+            declaration_id: Some(declaration.id),
+        });
+        self.occupancies.push(occupancy(
+            draft,
+            person_id,
+            declaration.address_id,
+            declaration.id,
+        ));
+        self.provisions.push(provision(
+            draft,
+            declaration.address_id,
+            declaration.landlord_id,
+            declaration.id,
+        ));
+    }
+
     /// Writes the facts of the declarations filed so far in this round.
     /// Call it before the transaction reads them (the re-evaluation).
     pub fn write_facts(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
@@ -293,6 +317,18 @@ fn resolve_address(
     addresses::find_by_key(conn, &draft.address.key())?.ok_or(FilingError::UnknownAddress)
 }
 
+/// One declaration to file with others: for which agency, under which
+/// retry key, and what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct FilingItem<'a> {
+    /// The filing agency.
+    pub agency: &'a Organisation,
+    /// The agency's retry key for this declaration.
+    pub idempotency_key: Option<&'a str>,
+    /// The declaration.
+    pub draft: &'a DeclarationDraft,
+}
+
 /// Files a declaration for `agency` in `round`: the person and the
 /// declaration now, its other facts when the round writes them. With a
 /// retry key the agency used before, the first filing is returned and
@@ -305,43 +341,125 @@ pub fn file(
     idempotency_key: Option<&str>,
     draft: &DeclarationDraft,
 ) -> Result<FilingOutcome, FilingError> {
-    if let Some(key) = idempotency_key
-        && let Some(first) = declarations::find_by_idempotency_key(conn, agency.id, key)?
-    {
-        return Ok(FilingOutcome::Replayed(first));
+    let item = FilingItem {
+        agency,
+        idempotency_key,
+        draft,
+    };
+    file_all(conn, round, filed_by, &[item])?
+        .pop()
+        .unwrap_or(Err(FilingError::Database(diesel::result::Error::NotFound)))
+}
+
+/// Files declarations in `round`, as [`file()`] files each in turn, with a
+/// few statements for all of them: their retry keys, addresses and
+/// workers are looked up together, the new people and the declarations
+/// are inserted in multi-row statements. One result per item, in order:
+/// the filing, or why that item could not be filed (it stored nothing).
+/// A database fault fails them all.
+pub fn file_all(
+    conn: &mut DbConnection,
+    round: &mut FilingRound,
+    filed_by: &str,
+    items: &[FilingItem<'_>],
+) -> Result<Vec<Result<FilingOutcome, FilingError>>, FilingError> {
+    let replays = first_filings(conn, items)?;
+    let mut keys: Vec<addresses::AddressKey> = items
+        .iter()
+        .filter(|item| replay_of(&replays, item).is_none())
+        .map(|item| item.draft.address.key())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let places = addresses::find_by_keys(conn, &keys)?;
+    let address_of = |item: &FilingItem<'_>| places.get(&item.draft.address.key());
+    let filed: Vec<&FilingItem<'_>> = items
+        .iter()
+        .filter(|item| replay_of(&replays, item).is_none() && address_of(item).is_some())
+        .collect();
+    let workers: Vec<PersonFields> = filed
+        .iter()
+        .map(|item| person_fields(&item.draft.worker))
+        .collect();
+    let mut people = people::PeopleMatch::load(conn, &workers)?;
+    let mut landlords = Vec::with_capacity(filed.len());
+    let mut slots = Vec::with_capacity(filed.len());
+    for (item, worker) in filed.iter().zip(&workers) {
+        landlords.push(round.landlord(conn, &item.draft.landlord_kvk_number)?);
+        slots.push(people.find_or_add(worker));
     }
-    let address = resolve_address(conn, draft)?;
-    let landlord = round.landlord(conn, &draft.landlord_kvk_number)?;
-    let person = people::find_or_insert(conn, &person_fields(&draft.worker))?;
-    let declaration = declarations::insert(
-        conn,
-        &Filing {
-            agency_id: agency.id,
-            idempotency_key: idempotency_key.map(str::to_owned),
+    let person_ids = people.write(conn)?;
+    let mut rows = Vec::with_capacity(filed.len());
+    for ((item, landlord), slot) in filed.iter().zip(&landlords).zip(&slots) {
+        let (Some(address), Some(person_id)) = (address_of(item), person_ids.get(slot.0)) else {
+            return Err(FilingError::Database(diesel::result::Error::NotFound));
+        };
+        let filing = Filing {
+            agency_id: item.agency.id,
+            idempotency_key: item.idempotency_key.map(str::to_owned),
             filed_by: filed_by.to_owned(),
-        },
-        &fields(
-            draft,
-            person.id,
+        };
+        let fields = fields(
+            item.draft,
+            *person_id,
             address.id,
             landlord.id,
             DeclarationStatus::Accepted,
-        ),
-    )?;
-    round.employments.push(NewEmployment {
-        person_id: person.id,
-        organisation_id: agency.id,
-        start_date: draft.start_date,
-        end_date: draft.end_date,
-        declaration_id: Some(declaration.id),
-    });
-    round
-        .occupancies
-        .push(occupancy(draft, person.id, address.id, declaration.id));
-    round
-        .provisions
-        .push(provision(draft, address.id, landlord.id, declaration.id));
-    Ok(FilingOutcome::Filed(declaration, Box::new(address)))
+        );
+        rows.push((filing, fields));
+    }
+    let mut stored = declarations::insert_many(conn, &rows)?.into_iter();
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in items {
+        if let Some(first) = replay_of(&replays, item) {
+            outcomes.push(Ok(FilingOutcome::Replayed(first.clone())));
+            continue;
+        }
+        let Some(address) = address_of(item) else {
+            outcomes.push(Err(FilingError::UnknownAddress));
+            continue;
+        };
+        let Some(declaration) = stored.next() else {
+            return Err(FilingError::Database(diesel::result::Error::NotFound));
+        };
+        round.add_facts(item, &declaration);
+        outcomes.push(Ok(FilingOutcome::Filed(
+            declaration,
+            Box::new(address.clone()),
+        )));
+    }
+    Ok(outcomes)
+}
+
+/// The declarations filed before under the retry keys of `items`, by
+/// agency and key.
+fn first_filings(
+    conn: &mut DbConnection,
+    items: &[FilingItem<'_>],
+) -> QueryResult<HashMap<(i64, String), Declaration>> {
+    let mut keys_of: HashMap<i64, Vec<&str>> = HashMap::new();
+    for item in items {
+        if let Some(key) = item.idempotency_key {
+            keys_of.entry(item.agency.id).or_default().push(key);
+        }
+    }
+    let mut first = HashMap::new();
+    for (agency_id, keys) in keys_of {
+        for declaration in declarations::find_by_idempotency_keys(conn, agency_id, &keys)? {
+            if let Some(key) = declaration.idempotency_key.clone() {
+                first.insert((agency_id, key), declaration);
+            }
+        }
+    }
+    Ok(first)
+}
+
+fn replay_of<'a>(
+    replays: &'a HashMap<(i64, String), Declaration>,
+    item: &FilingItem<'_>,
+) -> Option<&'a Declaration> {
+    let key = item.idempotency_key?;
+    replays.get(&(item.agency.id, key.to_owned()))
 }
 
 fn fields(
@@ -424,7 +542,7 @@ fn person_for_correction(
             people::update(conn, stored.person_id, worker)?;
             Ok(stored.person_id)
         }
-        _ => Ok(people::find_or_insert(conn, worker)?.id),
+        _ => people::find_or_insert(conn, worker),
     }
 }
 

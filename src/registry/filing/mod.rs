@@ -13,7 +13,8 @@ use chrono::{Days, Months, NaiveDate};
 
 pub use corrections::{AddressCorrections, Corrections, WorkerCorrections};
 pub use facts::{
-    AddressRef, DeclarationDraft, FilingError, FilingOutcome, FilingRound, Worker, file,
+    AddressRef, DeclarationDraft, FilingError, FilingItem, FilingOutcome, FilingRound, Worker,
+    file, file_all,
 };
 pub use receipt::queue_receipt;
 
@@ -229,30 +230,49 @@ pub fn file_batch_part(
     items: &[Result<Submission, ApiError>],
     idempotency_key: Option<&str>,
 ) -> Result<BatchPart, ApiError> {
-    let mut part = BatchPart::default();
     let mut round = FilingRound::default();
+    let keys: Vec<Option<String>> = (first_index..first_index + items.len())
+        .map(|index| idempotency_key.map(|k| format!("{k}#{index}")))
+        .collect();
+    let mut agencies = Vec::new();
+    for submission in items.iter().flatten() {
+        agencies.push(round.agency(conn, &submission.agency)?);
+    }
+    let valid: Vec<FilingItem<'_>> = items
+        .iter()
+        .zip(&keys)
+        .filter_map(|(item, key)| Some((item.as_ref().ok()?, key)))
+        .zip(&agencies)
+        .map(|((submission, key), agency)| FilingItem {
+            agency,
+            idempotency_key: key.as_deref(),
+            draft: &submission.draft,
+        })
+        .collect();
+    let mut filed = facts::file_all(conn, &mut round, &actor.subject, &valid)
+        .map_err(|e| e.into_api_error(""))?
+        .into_iter()
+        .zip(&agencies);
+    let mut part = BatchPart::default();
     let mut trail = Vec::new();
     for (offset, item) in items.iter().enumerate() {
-        let index = first_index + offset;
-        let prefix = format!("declarations[{index}]");
-        let key = idempotency_key.map(|k| format!("{k}#{index}"));
-        let filed = match item {
-            Ok(submission) => file_one(
-                conn,
-                &mut round,
-                submission,
-                &actor.subject,
-                key.as_deref(),
-                &prefix,
-            ),
+        let outcome = match item {
             Err(problem) => Err(problem.clone()),
+            Ok(_) => match filed.next() {
+                Some((Ok(outcome), agency)) => Ok((outcome, agency)),
+                Some((Err(problem), _)) => {
+                    let prefix = format!("declarations[{}]", first_index + offset);
+                    Err(problem.into_api_error(&prefix))
+                }
+                None => return Err(ApiError::internal("a batch item was not filed")),
+            },
         };
-        match filed {
+        match outcome {
             Ok((outcome, agency)) => {
                 trail.push((audit_action(&outcome), audit_resource(&outcome)));
                 if let FilingOutcome::Filed(declaration, address) = &outcome {
                     part.filed.push(BatchFiling {
-                        agency,
+                        agency: agency.clone(),
                         declaration: declaration.clone(),
                         address: (**address).clone(),
                     });
