@@ -234,18 +234,38 @@ pub async fn create_declaration_batch(
     let mut results = Vec::with_capacity(items.len());
     let mut filed = Vec::new();
     for (part, items) in items.chunks(filing::BATCH_PART).enumerate() {
-        let (rules, actor, key) = (config.rules.clone(), actor.clone(), idempotency_key.clone());
-        let items = items.to_vec();
-        let done = db
-            .transaction(move |conn| {
-                let first = part * filing::BATCH_PART;
-                filing::file_batch_part(conn, &rules, &actor, first, &items, key.0.as_deref())
-            })
-            .await?;
+        let first = part * filing::BATCH_PART;
+        let key = &idempotency_key;
+        let done = match file_part(&db, &config.rules, &actor, first, items, key).await {
+            // As for a single filing: a part that lost a race on a unique
+            // index to another process is filed once more.
+            Err(ApiError::Conflict(_)) => {
+                file_part(&db, &config.rules, &actor, first, items, key).await
+            }
+            other => other,
+        }?;
         results.extend(done.results);
         filed.extend(done.filed);
     }
     db.transaction(move |conn| filing::queue_batch_receipts(conn, &filed))
         .await?;
     Ok(Json(BatchResults::of(&results, |d| d.id)))
+}
+
+/// Files part of a batch, whose first item is item `first`, as a write
+/// transaction of its own.
+async fn file_part(
+    db: &Db,
+    rules: &RuleSet,
+    actor: &Actor,
+    first: usize,
+    items: &[Result<Submission, ApiError>],
+    key: &IdempotencyKey,
+) -> Result<filing::BatchPart, ApiError> {
+    let (rules, actor, items) = (rules.clone(), actor.clone(), items.to_vec());
+    let key = key.0.clone();
+    db.transaction(move |conn| {
+        filing::file_batch_part(conn, &rules, &actor, first, &items, key.as_deref())
+    })
+    .await
 }
