@@ -94,6 +94,21 @@ pub fn lock_for_writing(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// Refreshes the query planner's statistics of `tables` (all tables when
+/// empty) after a bulk load. PostgreSQL plans prepared statements from
+/// them, and a plan made from the statistics of a nearly empty table reads
+/// a whole table where an index would find a few rows; its autovacuum
+/// refreshes them only some time after the load. SQLite plans this schema
+/// without statistics, so there it does nothing.
+pub fn refresh_planner_statistics(conn: &mut DbConnection, tables: &[&str]) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection as _;
+
+    match conn.backend() {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgresql => conn.batch_execute(&format!("ANALYZE {}", tables.join(", "))),
+    }
+}
+
 /// An error a write transaction can end with, which knows whether it only
 /// lost a race with another transaction (so that running the same work
 /// again may well succeed).

@@ -333,5 +333,6 @@ pub fn import_addresses(
         progress();
     }
     evaluation::reevaluate_addresses(conn, rules, &changed)?;
+    crate::db::refresh_planner_statistics(conn, &["addresses"])?;
     Ok(report)
 }

@@ -218,6 +218,7 @@ pub fn generate(
             })?;
         }
     }
+    crate::db::refresh_planner_statistics(conn, &[])?;
     Ok(report)
 }
 

@@ -238,6 +238,7 @@ pub fn import(
         ),
         PURPOSE,
     )?;
+    crate::db::refresh_planner_statistics(conn, &["people", "occupancies"])?;
     Ok(summary)
 }
 
