@@ -10,7 +10,7 @@ use crate::db::declarations::Declaration;
 use crate::db::employments::Employment;
 use crate::db::organisations::Organisation;
 use crate::db::schema::{addresses, declarations, employments, organisations, signals};
-use crate::db::signals::Signal;
+use crate::db::signals::{Signal, rd_cells_around};
 use crate::domain::SignalStatus;
 
 /// Every declaration filed for the address, with the filing agency, the
@@ -56,28 +56,15 @@ pub fn open_signals_around(
     rd_y: f64,
     radius_m: f64,
 ) -> QueryResult<Vec<(Signal, Address)>> {
-    // The addresses in the square by the RD index drive the look-up of
-    // their open signals by the `(status, address_id)` index (SQLite reads
-    // the subquery as a list); joined the other way round, SQLite would
-    // start from every open signal of the city. One fixed statement, so
-    // it is prepared once per connection.
-    let around = diesel::alias!(addresses as around);
-    let square = around
-        .filter(
-            around
-                .field(addresses::rd_x)
-                .between(rd_x - radius_m, rd_x + radius_m),
-        )
-        .filter(
-            around
-                .field(addresses::rd_y)
-                .between(rd_y - radius_m, rd_y + radius_m),
-        )
-        .select(around.field(addresses::id));
+    // The open signals of the grid cells that cover the square, by the
+    // `(status, rd_cell)` index: a few dozen rows, however many addresses
+    // lie around the point or open signals the city has.
     let mut found: Vec<(Signal, Address)> = signals::table
         .inner_join(addresses::table)
         .filter(signals::status.eq(SignalStatus::Open))
-        .filter(signals::address_id.eq_any(square))
+        .filter(signals::rd_cell.eq_any(rd_cells_around(rd_x, rd_y, radius_m)))
+        .filter(addresses::rd_x.between(rd_x - radius_m, rd_x + radius_m))
+        .filter(addresses::rd_y.between(rd_y - radius_m, rd_y + radius_m))
         .select((Signal::as_select(), Address::as_select()))
         .load(conn)?;
     found.sort_by_key(|(signal, _)| (std::cmp::Reverse(signal.score), signal.id));
