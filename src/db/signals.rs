@@ -36,15 +36,15 @@ fn cell_column(coordinate: f64) -> i64 {
     (coordinate / RD_CELL_M).floor() as i64
 }
 
-/// The keys of the grid cells that together hold every point of the square
-/// of half-side `radius_m` around the RD point. The cell of a coordinate
-/// grows with it, so a point in the square lies in a cell from the one of
-/// its lower edge to the one of its upper edge, on each axis.
-pub fn rd_cells_around(rd_x: f64, rd_y: f64, radius_m: f64) -> Vec<i64> {
-    let columns = cell_column(rd_x - radius_m)..=cell_column(rd_x + radius_m);
-    let rows = cell_column(rd_y - radius_m)..=cell_column(rd_y + radius_m);
-    columns
-        .flat_map(|column| rows.clone().map(move |row| column * 10_000 + row))
+/// The ranges of grid-cell keys that together hold every point of the
+/// square of half-side `radius_m` around the RD point, one per grid column:
+/// the cells of a column have consecutive keys. The cell of a coordinate
+/// grows with it, so a point of the square lies in a cell from the one of
+/// the square's lower edge to the one of its upper edge, on each axis.
+pub fn rd_cell_ranges_around(rd_x: f64, rd_y: f64, radius_m: f64) -> Vec<(i64, i64)> {
+    let (bottom, top) = (cell_column(rd_y - radius_m), cell_column(rd_y + radius_m));
+    (cell_column(rd_x - radius_m)..=cell_column(rd_x + radius_m))
+        .map(|column| (column * 10_000 + bottom, column * 10_000 + top))
         .collect()
 }
 
@@ -355,7 +355,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_point_of_the_square_lies_in_one_of_the_cells_around_its_centre() {
+    fn every_point_of_the_square_lies_in_one_of_the_cell_ranges_around_its_centre() {
         for (x, y, radius) in [
             (80_364.0, 435_737.2, 250.0),
             (80_250.0, 435_500.0, 250.0),
@@ -363,16 +363,17 @@ mod tests {
             (-10.0, 5.0, 250.0),
             (1_000.0, 1_000.0, 600.0),
         ] {
-            let cells = rd_cells_around(x, y, radius);
+            let ranges = rd_cell_ranges_around(x, y, radius);
             for step_x in 0..=20 {
                 for step_y in 0..=20 {
                     let (px, py) = (
                         x - radius + radius * f64::from(step_x) / 10.0,
                         y - radius + radius * f64::from(step_y) / 10.0,
                     );
+                    let cell = rd_cell(px, py);
                     assert!(
-                        cells.contains(&rd_cell(px, py)),
-                        "({px}, {py}) around ({x}, {y}): {cells:?}"
+                        ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&cell)),
+                        "({px}, {py}) in {cell} around ({x}, {y}): {ranges:?}"
                     );
                 }
             }
@@ -380,10 +381,11 @@ mod tests {
     }
 
     #[test]
-    fn a_radius_of_one_cell_needs_at_most_nine_cells_and_different_cells_have_different_keys() {
-        let cells = rd_cells_around(80_364.0, 435_737.2, RD_CELL_M);
-        assert!(cells.len() <= 9, "{cells:?}");
-        assert_eq!(rd_cells_around(80_300.0, 435_600.0, 10.0).len(), 1);
+    fn a_radius_of_one_cell_needs_three_columns_of_three_cells_at_most() {
+        let ranges = rd_cell_ranges_around(80_364.0, 435_737.2, RD_CELL_M);
+        assert!(ranges.len() <= 3, "{ranges:?}");
+        assert!(ranges.iter().all(|(lo, hi)| hi - lo <= 2), "{ranges:?}");
+        assert_eq!(rd_cell_ranges_around(80_300.0, 435_600.0, 10.0).len(), 1);
         assert_ne!(rd_cell(80_364.0, 435_737.2), rd_cell(80_614.0, 435_737.2));
         assert_ne!(rd_cell(80_364.0, 435_737.2), rd_cell(80_364.0, 435_987.2));
         assert_eq!(rd_cell(-0.5, 0.5), -10_000);
