@@ -116,15 +116,23 @@ pub fn open_signals_around(
 ) -> QueryResult<Vec<(Signal, Address)>> {
     // The open signals of the grid cells that cover the square, by the
     // `(status, rd_cell)` index: a few dozen rows, however many addresses
-    // lie around the point or open signals the city has. One statement per
-    // grid column keeps the statement's shape fixed.
+    // lie around the point or open signals the city has. The cells of a
+    // grid column are one range of keys; a radius of up to one cell spans
+    // three columns, read in one statement of a fixed shape (a shorter
+    // list repeats its last range). Each range names the status, so that
+    // SQLite reads each from the index.
+    let open_in = |(first, last): (i64, i64)| {
+        signals::status
+            .eq(SignalStatus::Open)
+            .and(signals::rd_cell.between(first, last))
+    };
     let mut found: Vec<(Signal, Address)> = Vec::new();
-    for (first, last) in rd_cell_ranges_around(rd_x, rd_y, radius_m) {
+    for columns in rd_cell_ranges_around(rd_x, rd_y, radius_m).chunks(3) {
+        let [a, b, c] = [0, 1, 2].map(|i| columns[i.min(columns.len() - 1)]);
         found.extend(
             signals::table
                 .inner_join(addresses::table)
-                .filter(signals::status.eq(SignalStatus::Open))
-                .filter(signals::rd_cell.between(first, last))
+                .filter(open_in(a).or(open_in(b)).or(open_in(c)))
                 .filter(addresses::rd_x.between(rd_x - radius_m, rd_x + radius_m))
                 .filter(addresses::rd_y.between(rd_y - radius_m, rd_y + radius_m))
                 .select((Signal::as_select(), Address::as_select()))
@@ -132,7 +140,8 @@ pub fn open_signals_around(
         );
     }
     found.sort_by_key(|(signal, _)| (std::cmp::Reverse(signal.score), signal.id));
-    // Ranges of far-off cells could share keys; a signal is listed once.
+    // Ranges of far-off cells could share keys, and a wide square is read
+    // in several statements; a signal is listed once.
     found.dedup_by_key(|(signal, _)| signal.id);
     Ok(found)
 }
