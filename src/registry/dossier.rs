@@ -221,7 +221,12 @@ fn occupants(
         entry.3.insert(Source::of(occupancy.source));
     }
     let mut employers: HashMap<i64, Vec<Organisation>> = HashMap::new();
-    for (employment, organisation) in dossiers::current_employments(conn, address_id, on)? {
+    let employments = if by_person.is_empty() {
+        Vec::new()
+    } else {
+        dossiers::current_employments(conn, address_id, on)?
+    };
+    for (employment, organisation) in employments {
         let list = employers.entry(employment.person_id).or_default();
         if !list.iter().any(|o| o.id == organisation.id) {
             list.push(organisation);
@@ -317,11 +322,15 @@ fn declarations(
     conn: &mut DbConnection,
     address_id: i64,
 ) -> Result<Vec<FiledDeclaration>, ApiError> {
+    let filed = dossiers::declarations_at(conn, address_id)?;
+    if filed.is_empty() {
+        return Ok(Vec::new());
+    }
     let workers: HashMap<i64, Person> = dossiers::declared_workers(conn, address_id)?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    Ok(dossiers::declarations_at(conn, address_id)?
+    Ok(filed
         .into_iter()
         .map(|(declaration, agency)| FiledDeclaration {
             worker: workers.get(&declaration.person_id).cloned(),
