@@ -434,17 +434,14 @@ pub async fn list_address_signals(
             // One read transaction: one snapshot of the database, and one
             // read lock for the dozen statements instead of one each.
             conn.transaction(|conn| {
-                addresses::find(conn, id)?.ok_or_else(|| ApiError::not_found("address", id))?;
-                let filter = SignalFilter {
-                    address_id: Some(id),
-                    ..SignalFilter::default()
-                };
+                if !addresses::exists(conn, id)? {
+                    return Err(ApiError::not_found("address", id));
+                }
                 let missing = evaluation::missing_data(conn, &rules, id)?;
-                Ok((signals::list(conn, &filter, None)?.0, missing))
+                Ok((signals::of_address(conn, id)?, missing))
             })
         })
         .await?;
-    let rows: Vec<Signal> = rows.into_iter().map(|(signal, _)| signal).collect();
     Ok(Json(AddressSignals::new(id, rows, missing, &config.rules)))
 }
 

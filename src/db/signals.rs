@@ -195,6 +195,14 @@ pub fn open_for(conn: &mut DbConnection, address_ids: Option<&[i64]>) -> QueryRe
     }
 }
 
+/// Every signal of the address, open or closed, by the index on address.
+pub fn of_address(conn: &mut DbConnection, address_id: i64) -> QueryResult<Vec<Signal>> {
+    signals::table
+        .filter(signals::address_id.eq(address_id))
+        .select(Signal::as_select())
+        .load(conn)
+}
+
 /// Stores new signals, many rows per statement.
 pub fn insert_many(conn: &mut DbConnection, rows: &[NewSignal]) -> QueryResult<usize> {
     Ok(insert_rows!(conn, signals::table, rows, Clone::clone))
