@@ -7,10 +7,10 @@ use rocket::{Route, State, get, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::Db;
 use crate::api::addresses::AddressView;
 use crate::api::context::RequestContext;
 use crate::api::inspections::InspectionView;
+use crate::api::short_read::ShortRead;
 use crate::api::signals::{SignalAddress, SignalView};
 use crate::auth::Official;
 use crate::config::AppConfig;
@@ -339,7 +339,7 @@ pub async fn get_address_dossier(
     official: Official,
     context: RequestContext,
     config: &State<AppConfig>,
-    db: Db,
+    db: ShortRead<'_>,
     id: i64,
 ) -> Result<Json<DossierView>, ApiError> {
     let (rules, actor) = (config.rules.clone(), context.actor(&official.0));

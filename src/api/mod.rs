@@ -91,29 +91,27 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ApiError> + Send + 'static,
     {
-        let deferred = DeferredAudit::default();
-        let reader = Actor {
-            deferred: Some(deferred.clone()),
-            ..actor.clone()
-        };
-        let value = self
-            .run(move |conn| {
-                use diesel::Connection as _;
-                conn.transaction(|conn| work(conn, &reader))
-            })
-            .await?;
-        let entries = deferred.take();
-        if !entries.is_empty() {
-            self.writer
-                .append_audit(move |conn| {
-                    for entry in &entries {
-                        actor.record(conn, entry.action, entry.resource.clone(), &entry.purpose)?;
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
+        let (reader, deferred) = deferring(&actor);
+        let value = self.run(read_transaction(work, reader)).await?;
+        self.append_audit(actor, &deferred).await?;
         Ok(value)
+    }
+
+    /// Writes the audit entries `deferred` holds, as `actor`, through the
+    /// writer; answers once they are committed.
+    async fn append_audit(&self, actor: Actor, deferred: &DeferredAudit) -> Result<(), ApiError> {
+        let entries = deferred.take();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.writer
+            .append_audit(move |conn| {
+                for entry in &entries {
+                    actor.record(conn, entry.action, entry.resource.clone(), &entry.purpose)?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// Runs `work`, which begins and commits transactions of its own, on
@@ -137,6 +135,31 @@ impl Db {
         F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         self.writer.transaction(work).await
+    }
+}
+
+/// `actor` as a reader whose audit entries are kept aside, and where they
+/// are kept, for [`Db::append_audit`] to write once the read is done.
+fn deferring(actor: &Actor) -> (Actor, DeferredAudit) {
+    let deferred = DeferredAudit::default();
+    let reader = Actor {
+        deferred: Some(deferred.clone()),
+        ..actor.clone()
+    };
+    (reader, deferred)
+}
+
+/// `work` as one read transaction of `reader`.
+fn read_transaction<T, F>(
+    work: F,
+    reader: Actor,
+) -> impl FnOnce(&mut DbConnection) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ApiError>,
+{
+    move |conn| {
+        use diesel::Connection as _;
+        conn.transaction(|conn| work(conn, &reader))
     }
 }
 

@@ -17,6 +17,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use crate::api::Db;
 use crate::db::{Backend, DbConnection};
 use crate::error::ApiError;
+use crate::registry::Actor;
 
 /// SQLite connections for reads on the async worker threads, one per
 /// worker, opened when first used.
@@ -106,6 +107,23 @@ impl ShortRead<'_> {
             Ok(done) => done,
             Err(work) => self.db.run(work).await,
         }
+    }
+}
+
+impl ShortRead<'_> {
+    /// Runs `work`, a read of a few rows by key of personal data that
+    /// `actor` records in the audit trail, as [`Db::audited_read`] does: in
+    /// one read transaction, its audit entries committed through the writer
+    /// before anything read is returned.
+    pub async fn audited_read<T, F>(&self, actor: Actor, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &Actor) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (reader, deferred) = super::deferring(&actor);
+        let value = self.run(super::read_transaction(work, reader)).await?;
+        self.db.append_audit(actor, &deferred).await?;
+        Ok(value)
     }
 }
 

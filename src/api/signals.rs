@@ -429,16 +429,19 @@ pub async fn list_address_signals(
     let rules = config.rules.clone();
     let (rows, missing) = db
         .run(move |conn| {
-            addresses::find(conn, id)?.ok_or_else(|| ApiError::not_found("address", id))?;
-            let filter = SignalFilter {
-                address_id: Some(id),
-                ..SignalFilter::default()
-            };
-            let missing = evaluation::missing_data(conn, &rules, id)?;
-            Ok((signals::list(conn, &filter, None)?.0, missing))
+            use diesel::Connection as _;
+
+            // One read transaction: one snapshot of the database, and one
+            // read lock for the dozen statements instead of one each.
+            conn.transaction(|conn| {
+                if !addresses::exists(conn, id)? {
+                    return Err(ApiError::not_found("address", id));
+                }
+                let missing = evaluation::missing_data(conn, &rules, id)?;
+                Ok((signals::of_address(conn, id)?, missing))
+            })
         })
         .await?;
-    let rows: Vec<Signal> = rows.into_iter().map(|(signal, _)| signal).collect();
     Ok(Json(AddressSignals::new(id, rows, missing, &config.rules)))
 }
 

@@ -211,6 +211,16 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Address>> {
         .optional()
 }
 
+/// Whether an address with this id is stored.
+pub fn exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    addresses::table
+        .find(id)
+        .select(addresses::id)
+        .get_result::<i64>(conn)
+        .optional()
+        .map(|found| found.is_some())
+}
+
 /// Stores a new address.
 pub fn insert(conn: &mut DbConnection, fields: &AddressFields) -> QueryResult<Address> {
     let now = now();

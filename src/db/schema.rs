@@ -144,6 +144,7 @@ diesel::table! {
         first_seen_at -> Timestamp,
         last_seen_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        rd_cell -> BigInt,
     }
 }
 

@@ -16,6 +16,38 @@ use crate::domain::rules::{Evidence, RuleId, Severity};
 /// bound-parameter limit far away.
 const CHUNK: usize = 500;
 
+/// The side of a cell of the RD grid that signals are filed under by
+/// their address's position (`signals.rd_cell`), in metres.
+pub const RD_CELL_M: f64 = 250.0;
+
+/// The key of the grid cell that holds the RD point: `floor(x / 250) *
+/// 10000 + floor(y / 250)`, as the database's triggers compute it for each
+/// signal (see the migration `signal_cells`).
+pub fn rd_cell(rd_x: f64, rd_y: f64) -> i64 {
+    cell_column(rd_x) * 10_000 + cell_column(rd_y)
+}
+
+/// The grid column (or row) of an RD coordinate.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "RD coordinates are hundreds of kilometres at most; a cell number fits with room"
+)]
+fn cell_column(coordinate: f64) -> i64 {
+    (coordinate / RD_CELL_M).floor() as i64
+}
+
+/// The ranges of grid-cell keys that together hold every point of the
+/// square of half-side `radius_m` around the RD point, one per grid column:
+/// the cells of a column have consecutive keys. The cell of a coordinate
+/// grows with it, so a point of the square lies in a cell from the one of
+/// the square's lower edge to the one of its upper edge, on each axis.
+pub fn rd_cell_ranges_around(rd_x: f64, rd_y: f64, radius_m: f64) -> Vec<(i64, i64)> {
+    let (bottom, top) = (cell_column(rd_y - radius_m), cell_column(rd_y + radius_m));
+    (cell_column(rd_x - radius_m)..=cell_column(rd_x + radius_m))
+        .map(|column| (column * 10_000 + bottom, column * 10_000 + top))
+        .collect()
+}
+
 /// A stored signal.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = signals)]
@@ -163,6 +195,14 @@ pub fn open_for(conn: &mut DbConnection, address_ids: Option<&[i64]>) -> QueryRe
     }
 }
 
+/// Every signal of the address, open or closed, by the index on address.
+pub fn of_address(conn: &mut DbConnection, address_id: i64) -> QueryResult<Vec<Signal>> {
+    signals::table
+        .filter(signals::address_id.eq(address_id))
+        .select(Signal::as_select())
+        .load(conn)
+}
+
 /// Stores new signals, many rows per statement.
 pub fn insert_many(conn: &mut DbConnection, rows: &[NewSignal]) -> QueryResult<usize> {
     Ok(insert_rows!(conn, signals::table, rows, Clone::clone))
@@ -274,12 +314,12 @@ pub struct SignalFilter {
 
 type SignalWithAddress = (Signal, Address);
 
-/// Signals joined with their addresses, every column of both.
+/// Signals joined with their addresses, as [`Signal`] and [`Address`].
 type SignalsWithAddresses = diesel::dsl::Select<
     diesel::dsl::InnerJoin<signals::table, addresses::table>,
     (
-        <signals::table as diesel::Table>::AllColumns,
-        <addresses::table as diesel::Table>::AllColumns,
+        diesel::dsl::AsSelect<Signal, crate::db::connection::MultiBackend>,
+        diesel::dsl::AsSelect<Address, crate::db::connection::MultiBackend>,
     ),
 >;
 
@@ -309,7 +349,7 @@ fn filtered(
 ) -> diesel::dsl::IntoBoxed<'static, SignalsWithAddresses, crate::db::connection::MultiBackend> {
     let mut query = signals::table
         .inner_join(addresses::table)
-        .select((signals::all_columns, addresses::all_columns))
+        .select((Signal::as_select(), Address::as_select()))
         .into_boxed();
     if let Some(code) = &filter.neighbourhood_code {
         query = query.filter(addresses::neighbourhood_code.eq(code.clone()));
@@ -363,4 +403,46 @@ pub fn open_scores(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Option<Stri
         .into_iter()
         .map(|(id, code, score)| (id, code, Signal::weight_of(score)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_point_of_the_square_lies_in_one_of_the_cell_ranges_around_its_centre() {
+        for (x, y, radius) in [
+            (80_364.0, 435_737.2, 250.0),
+            (80_250.0, 435_500.0, 250.0),
+            (80_249.999, 435_499.999, 250.0),
+            (-10.0, 5.0, 250.0),
+            (1_000.0, 1_000.0, 600.0),
+        ] {
+            let ranges = rd_cell_ranges_around(x, y, radius);
+            for step_x in 0..=20 {
+                for step_y in 0..=20 {
+                    let (px, py) = (
+                        x - radius + radius * f64::from(step_x) / 10.0,
+                        y - radius + radius * f64::from(step_y) / 10.0,
+                    );
+                    let cell = rd_cell(px, py);
+                    assert!(
+                        ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&cell)),
+                        "({px}, {py}) in {cell} around ({x}, {y}): {ranges:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_radius_of_one_cell_needs_three_columns_of_three_cells_at_most() {
+        let ranges = rd_cell_ranges_around(80_364.0, 435_737.2, RD_CELL_M);
+        assert!(ranges.len() <= 3, "{ranges:?}");
+        assert!(ranges.iter().all(|(lo, hi)| hi - lo <= 2), "{ranges:?}");
+        assert_eq!(rd_cell_ranges_around(80_300.0, 435_600.0, 10.0).len(), 1);
+        assert_ne!(rd_cell(80_364.0, 435_737.2), rd_cell(80_614.0, 435_737.2));
+        assert_ne!(rd_cell(80_364.0, 435_737.2), rd_cell(80_364.0, 435_987.2));
+        assert_eq!(rd_cell(-0.5, 0.5), -10_000);
+    }
 }

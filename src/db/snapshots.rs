@@ -213,20 +213,39 @@ pub fn build_after(
     Builder::new(rows, chosen, on).build(conn, window_days)
 }
 
+/// Narrows a boxed query to the chunk's addresses through its
+/// `address_id` column.
+macro_rules! of_chosen {
+    ($query:expr, $chosen:expr, $column:expr) => {
+        match $chosen {
+            Chosen::Range(first, last) => $query.filter($column.between(*first, *last)),
+            Chosen::Ids(ids) => $query.filter($column.eq_any(ids.clone())),
+        }
+    };
+}
+
 /// Snapshots of the addresses `ids` (sorted, at most
-/// [`MAX_IDS_PER_QUERY`]), their facts read by their ids.
+/// [`MAX_IDS_PER_QUERY`]), their facts read by their ids; consecutive ids
+/// (one address, say) by their range, in statements of a fixed shape that
+/// SQLite prepares once, where a list of ids is prepared anew each time.
 fn build_of(
     conn: &mut DbConnection,
     ids: &[i64],
     on: NaiveDate,
     window_days: u32,
 ) -> QueryResult<Vec<AddressSnapshot>> {
-    let rows: Vec<AddressRow> = addresses::table
-        .filter(addresses::id.eq_any(ids))
+    let chosen = match (ids.first(), ids.last()) {
+        (Some(first), Some(last)) if usize::try_from(last - first).ok() == Some(ids.len() - 1) => {
+            Chosen::Range(*first, *last)
+        }
+        _ => Chosen::Ids(ids.to_vec()),
+    };
+    let query = addresses::table
         .select(ADDRESS_COLUMNS)
         .order(addresses::id)
-        .load(conn)?;
-    Builder::new(rows, Chosen::Ids(ids.to_vec()), on).build(conn, window_days)
+        .into_boxed();
+    let rows: Vec<AddressRow> = of_chosen!(query, &chosen, addresses::id).load(conn)?;
+    Builder::new(rows, chosen, on).build(conn, window_days)
 }
 
 /// An address as the rules read it: id, use, floor area and bedrooms.
@@ -253,17 +272,6 @@ enum Chosen {
     Range(i64, i64),
     /// These addresses (at most [`MAX_IDS_PER_QUERY`]).
     Ids(Vec<i64>),
-}
-
-/// Narrows a boxed query to the chunk's addresses through its
-/// `address_id` column.
-macro_rules! of_chosen {
-    ($query:expr, $chosen:expr, $column:expr) => {
-        match $chosen {
-            Chosen::Range(first, last) => $query.filter($column.between(*first, *last)),
-            Chosen::Ids(ids) => $query.filter($column.eq_any(ids.clone())),
-        }
-    };
 }
 
 /// Snapshots of one chunk under construction, one query per kind of fact.

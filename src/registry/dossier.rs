@@ -9,13 +9,13 @@ use chrono::NaiveDate;
 use crate::db::DbConnection;
 use crate::db::addresses::Address;
 use crate::db::declarations::Declaration;
+use crate::db::dossiers;
 use crate::db::housing_provisions::{self, HousingProvision};
 use crate::db::inspections::{self, Inspection};
 use crate::db::organisations::Organisation;
-use crate::db::people::{self, Person};
-use crate::db::signals::{self, Signal};
+use crate::db::people::Person;
+use crate::db::signals::Signal;
 use crate::db::snapshots::organisation_facts;
-use crate::db::{dossiers, occupancies};
 use crate::domain::rules::group::{Link, link};
 use crate::domain::rules::{RuleSet, risk_by_address};
 use crate::domain::{AuditAction, OccupancySource};
@@ -169,7 +169,7 @@ pub fn read_dossier(
     let occupants = occupants(conn, address_id, on)?;
     let counts = count(&occupants);
     let landlords = landlords(conn, address_id, on, &occupants)?;
-    let mut open = signals::open_for(conn, Some(&[address_id]))?;
+    let mut open = dossiers::open_signals_at(conn, address_id)?;
     open.sort_by_key(|s| (-s.score, s.id));
     let risk_score = risk_by_address(open.iter().map(|s| (s.address_id, s.weight())), rules)
         .get(&address_id)
@@ -202,43 +202,45 @@ fn occupants(
     address_id: i64,
     on: NaiveDate,
 ) -> Result<Vec<DossierOccupant>, ApiError> {
-    let current = occupancies::current_at_address(conn, address_id, on)?;
-    let mut by_person: BTreeMap<i64, (Option<String>, NaiveDate, BTreeSet<Source>)> =
+    let current = dossiers::current_occupants(conn, address_id, on)?;
+    let mut by_person: BTreeMap<i64, (Person, Option<String>, NaiveDate, BTreeSet<Source>)> =
         BTreeMap::new();
-    for occupancy in &current {
+    for (occupancy, person) in current {
         let entry = by_person.entry(occupancy.person_id).or_insert_with(|| {
             (
+                person,
                 occupancy.household.clone(),
                 occupancy.start_date,
                 BTreeSet::new(),
             )
         });
-        if entry.0.is_none() {
-            entry.0.clone_from(&occupancy.household);
+        if entry.1.is_none() {
+            entry.1.clone_from(&occupancy.household);
         }
-        entry.1 = entry.1.min(occupancy.start_date);
-        entry.2.insert(Source::of(occupancy.source));
+        entry.2 = entry.2.min(occupancy.start_date);
+        entry.3.insert(Source::of(occupancy.source));
     }
-    let ids: Vec<i64> = by_person.keys().copied().collect();
     let mut employers: HashMap<i64, Vec<Organisation>> = HashMap::new();
-    for (employment, organisation) in dossiers::current_employments(conn, &ids, on)? {
+    let employments = if by_person.is_empty() {
+        Vec::new()
+    } else {
+        dossiers::current_employments(conn, address_id, on)?
+    };
+    for (employment, organisation) in employments {
         let list = employers.entry(employment.person_id).or_default();
         if !list.iter().any(|o| o.id == organisation.id) {
             list.push(organisation);
         }
     }
-    let mut occupants: Vec<DossierOccupant> = people::by_ids(conn, &ids)?
-        .into_iter()
-        .filter_map(|person| {
-            let (household, since, sources) = by_person.remove(&person.id)?;
-            Some(DossierOccupant {
-                age: on.years_since(person.date_of_birth).unwrap_or(0),
-                employers: employers.remove(&person.id).unwrap_or_default(),
-                person,
-                household,
-                since,
-                sources,
-            })
+    let mut occupants: Vec<DossierOccupant> = by_person
+        .into_values()
+        .map(|(person, household, since, sources)| DossierOccupant {
+            age: on.years_since(person.date_of_birth).unwrap_or(0),
+            employers: employers.remove(&person.id).unwrap_or_default(),
+            person,
+            household,
+            since,
+            sources,
         })
         .collect();
     occupants.sort_by(|a, b| {
@@ -320,13 +322,15 @@ fn declarations(
     conn: &mut DbConnection,
     address_id: i64,
 ) -> Result<Vec<FiledDeclaration>, ApiError> {
-    let rows = dossiers::declarations_at(conn, address_id)?;
-    let ids: Vec<i64> = rows.iter().map(|(d, _)| d.person_id).collect();
-    let workers: HashMap<i64, Person> = people::by_ids(conn, &ids)?
+    let filed = dossiers::declarations_at(conn, address_id)?;
+    if filed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let workers: HashMap<i64, Person> = dossiers::declared_workers(conn, address_id)?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    Ok(rows
+    Ok(filed
         .into_iter()
         .map(|(declaration, agency)| FiledDeclaration {
             worker: workers.get(&declaration.person_id).cloned(),

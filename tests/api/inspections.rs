@@ -230,6 +230,75 @@ fn a_dossier_lists_open_signals_within_250_metres_and_none_farther() {
 }
 
 #[test]
+fn a_dossier_lists_the_open_signals_of_an_address_that_moved_near_and_not_once_it_moved_away() {
+    let app = TestApp::new();
+    let here = app.create_address(&address_at(1, 0.0, 0.0, 64.0))["id"]
+        .as_i64()
+        .unwrap();
+    let other = app.create_address(&address_at(2, 0.0, 3000.0, 64.0))["id"]
+        .as_i64()
+        .unwrap();
+    declare(&app, 2, "Mover", None);
+    let nearby = |app: &TestApp| {
+        app.get(
+            &format!("/api/v1/addresses/{here}/dossier"),
+            &app.token(Role::Staff),
+        )
+        .json()["nearbySignals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["address"]["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let move_to = |app: &TestApp, north_m: f64, east_m: f64| {
+        let place = address_at(2, north_m, east_m, 64.0);
+        let body = json!({"latitude": place["latitude"], "longitude": place["longitude"]});
+        let reply = app.patch(
+            &format!("/api/v1/addresses/{other}"),
+            &app.token(Role::Staff),
+            &body,
+        );
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    };
+    assert_eq!(nearby(&app), Vec::<i64>::new(), "3 km away");
+
+    move_to(&app, -120.0, 150.0);
+    let found = nearby(&app);
+    assert!(!found.is_empty(), "about 190 m away");
+    assert!(found.iter().all(|id| *id == other), "{found:?}");
+
+    move_to(&app, 0.0, -3000.0);
+    assert_eq!(nearby(&app), Vec::<i64>::new(), "3 km away again");
+}
+
+#[test]
+fn every_stored_signal_is_filed_under_the_grid_cell_of_its_address() {
+    use diesel::prelude::*;
+    use woonregister::db::schema::{addresses, signals};
+
+    let app = TestApp::new();
+    for (number, north_m, east_m) in [(1, 0.0, 0.0), (2, 249.9, -0.1), (3, -1234.5, 877.7)] {
+        app.create_address(&address_at(number, north_m, east_m, 64.0));
+        declare(&app, number, "Gridded", None);
+    }
+    let rows: Vec<(f64, f64, i64)> = signals::table
+        .inner_join(addresses::table)
+        .select((addresses::rd_x, addresses::rd_y, signals::rd_cell))
+        .load(&mut app.db())
+        .unwrap();
+
+    assert!(rows.len() >= 3, "{rows:?}");
+    for (x, y, cell) in rows {
+        assert_eq!(
+            cell,
+            woonregister::db::signals::rd_cell(x, y),
+            "at ({x}, {y})"
+        );
+    }
+}
+
+#[test]
 fn a_dossier_of_an_unknown_address_is_not_found() {
     let app = TestApp::new();
     let reply = app.get("/api/v1/addresses/999/dossier", &app.token(Role::Inspector));
