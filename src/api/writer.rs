@@ -187,19 +187,24 @@ fn stopped() -> ApiError {
 /// chain) stay in memory in a city of 400 000 addresses.
 const WRITER_CACHE_KIB: u32 = 64 * 1024;
 
-/// Sets up the writer's SQLite connection: a larger page cache, and no
+/// Sets up the writer's connection. On SQLite: a larger page cache, and no
 /// automatic checkpoint: copying the log into the database file (and its
 /// `fsync`) would otherwise fall in the commit of whichever request filled
-/// the log.
+/// the log. On PostgreSQL: one generic plan per prepared statement. The
+/// writer's statements find a few rows by index, and PostgreSQL would
+/// otherwise plan most of them anew on every run (those with date or array
+/// parameters), which took as long as running them.
 fn writer_connection(mut conn: DbConnection) -> diesel::ConnectionResult<DbConnection> {
     use diesel::connection::SimpleConnection as _;
 
-    if conn.backend() == Backend::Sqlite {
-        conn.batch_execute(&format!(
-            "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -{WRITER_CACHE_KIB};"
-        ))
+    let setup = match conn.backend() {
+        Backend::Sqlite => {
+            format!("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -{WRITER_CACHE_KIB};")
+        }
+        Backend::Postgresql => "SET plan_cache_mode = force_generic_plan".to_owned(),
+    };
+    conn.batch_execute(&setup)
         .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    }
     Ok(conn)
 }
 
