@@ -1,15 +1,15 @@
 //! The one writer of a database. Every write transaction of the service
 //! runs on one thread with one connection, in the order the requests asked;
 //! the transactions that arrive while another group is being written are
-//! committed together, each in a savepoint of one database transaction.
+//! committed together, in one database transaction.
 //! One commit (one `fsync` on SQLite with `synchronous = FULL`) then
 //! acknowledges many filings, so throughput follows the storage's commit
 //! rate times the group size, and no request is answered before its group
 //! has committed: an acknowledged write survives a crash.
 //!
 //! A transaction that fails on its own (a conflict, bad input found late)
-//! is rolled back to its savepoint and fails alone; the others in its group
-//! commit. A group that loses a race with another process (a busy SQLite
+//! fails alone: its group is rolled back and run again with each
+//! transaction in a savepoint, and the others commit. A group that loses a race with another process (a busy SQLite
 //! file, a deadlock) runs again as a whole, as single transactions did.
 
 use std::panic::AssertUnwindSafe;
@@ -49,13 +49,39 @@ trait GroupedWork: Send {
     /// computed from (anything but an audit entry).
     fn changes_facts(&self) -> bool;
 
-    /// Runs the work in a savepoint and keeps its result; an error that
-    /// only lost a race is returned, so that the whole group runs again.
-    fn run(&mut self, conn: &mut DbConnection) -> Result<(), ApiError>;
+    /// Runs the work and keeps its result: in a savepoint of its own when
+    /// `isolated`, else directly in the group's transaction, where any
+    /// failure ends the group ([`GroupEnd::OneFailed`]). An error that only
+    /// lost a race is returned either way, so that the whole group runs
+    /// again.
+    fn run(&mut self, conn: &mut DbConnection, isolated: bool) -> Result<(), GroupEnd>;
 
     /// Answers the request once the group has committed (`Ok`), or with
     /// the group's error.
     fn finish(self: Box<Self>, group: Result<(), &ApiError>);
+}
+
+/// Why a group's transaction was rolled back.
+#[derive(Debug)]
+enum GroupEnd {
+    /// The group failed as a whole: it lost a race (and runs again), or
+    /// the database failed.
+    Failed(ApiError),
+    /// One transaction of a group run without savepoints failed: the group
+    /// runs again with each in a savepoint, so that it fails alone.
+    OneFailed,
+}
+
+impl From<diesel::result::Error> for GroupEnd {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Failed(error.into())
+    }
+}
+
+impl db::TransactionError for GroupEnd {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Failed(error) if error.is_transient())
+    }
 }
 
 /// A transaction waiting to be run, and where its answer goes.
@@ -75,14 +101,19 @@ where
         self.changes_facts
     }
 
-    fn run(&mut self, conn: &mut DbConnection) -> Result<(), ApiError> {
-        let result = conn.transaction(|conn| (self.work)(conn));
-        let lost_race = match &result {
-            Err(error) if error.is_transient() => Some(error.clone()),
+    fn run(&mut self, conn: &mut DbConnection, isolated: bool) -> Result<(), GroupEnd> {
+        let result = if isolated {
+            conn.transaction(|conn| (self.work)(conn))
+        } else {
+            (self.work)(conn)
+        };
+        let end = match &result {
+            Err(error) if error.is_transient() => Some(GroupEnd::Failed(error.clone())),
+            Err(_) if !isolated => Some(GroupEnd::OneFailed),
             _ => None,
         };
         self.result = Some(result);
-        lost_race.map_or(Ok(()), Err)
+        end.map_or(Ok(()), Err)
     }
 
     fn finish(self: Box<Self>, group: Result<(), &ApiError>) {
@@ -282,27 +313,44 @@ fn write_group(
 ) -> Option<Job> {
     let mut group = vec![first];
     let mut left_over = None;
-    let outcome = db::write_transaction(conn, |conn| {
-        let started = Instant::now();
-        for work in &mut group {
-            work.run(conn)?;
-        }
-        while left_over.is_none()
-            && group.len() < MAX_GROUP_SIZE
-            && started.elapsed() < MAX_GROUP_TIME
-        {
-            match queue.try_recv() {
-                Ok(Job::Grouped(mut work)) => {
-                    let ran = work.run(conn);
-                    group.push(work);
-                    ran?;
-                }
-                Ok(alone @ Job::Alone(_)) => left_over = Some(alone),
-                Err(_) => break,
+    // A savepoint per transaction costs two statements (two round trips
+    // on PostgreSQL) and is almost never used: the group first runs
+    // without, and only when one of its transactions fails does it run
+    // again with them.
+    let mut isolated = false;
+    let outcome = loop {
+        let ran = db::write_transaction(conn, |conn| {
+            let started = Instant::now();
+            for work in &mut group {
+                work.run(conn, isolated)?;
             }
+            while left_over.is_none()
+                && group.len() < MAX_GROUP_SIZE
+                && started.elapsed() < MAX_GROUP_TIME
+            {
+                match queue.try_recv() {
+                    Ok(Job::Grouped(mut work)) => {
+                        let ran = work.run(conn, isolated);
+                        group.push(work);
+                        ran?;
+                    }
+                    Ok(alone @ Job::Alone(_)) => left_over = Some(alone),
+                    Err(_) => break,
+                }
+            }
+            Ok::<(), GroupEnd>(())
+        });
+        match ran {
+            Ok(()) => break Ok(()),
+            Err(GroupEnd::OneFailed) if !isolated => isolated = true,
+            Err(GroupEnd::OneFailed) => {
+                break Err(ApiError::internal(
+                    "a grouped transaction failed the group from its savepoint",
+                ));
+            }
+            Err(GroupEnd::Failed(error)) => break Err(error),
         }
-        Ok::<(), ApiError>(())
-    });
+    };
     // Before any answer, so that a reader who saw the answer sees the
     // change too.
     if group.iter().any(|work| work.changes_facts()) {
@@ -378,6 +426,40 @@ mod tests {
         }
         assert_eq!(failed, 1, "only the duplicate fails");
         assert_eq!(stored(&url), 199, "every other transaction is stored");
+    }
+
+    #[rocket::async_test]
+    async fn a_transaction_that_fails_after_writing_leaves_nothing_and_its_group_commits() {
+        let (_dir, url, writer) = writer_over_a_fresh_file();
+        let mut requests = Vec::new();
+        for n in 0..100 {
+            let writer = writer.clone();
+            requests.push(rocket::tokio::spawn(async move {
+                let mut insert = insert(n);
+                writer
+                    .transaction(move |conn| {
+                        let n = insert(conn)?;
+                        if n % 10 == 7 {
+                            return Err(ApiError::conflict("found late"));
+                        }
+                        Ok(n)
+                    })
+                    .await
+            }));
+        }
+        let mut failed = 0;
+        for request in requests {
+            if request.await.expect("the request task").is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 10);
+        assert_eq!(stored(&url), 90, "nothing of a failed transaction stays");
+        let kept: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM numbers WHERE n % 10 = 7")
+            .get_result::<Count>(&mut db::connect(&url).expect("a connection"))
+            .expect("the count")
+            .n;
+        assert_eq!(kept, 0);
     }
 
     #[rocket::async_test]
