@@ -218,6 +218,7 @@ pub fn build_after(
 macro_rules! of_chosen {
     ($query:expr, $chosen:expr, $column:expr) => {
         match $chosen {
+            Chosen::One(id) => $query.filter($column.eq(*id)),
             Chosen::Range(first, last) => $query.filter($column.between(*first, *last)),
             Chosen::Ids(ids) => $query.filter($column.eq_any(ids.clone())),
         }
@@ -225,9 +226,12 @@ macro_rules! of_chosen {
 }
 
 /// Snapshots of the addresses `ids` (sorted, at most
-/// [`MAX_IDS_PER_QUERY`]), their facts read by their ids; consecutive ids
-/// (one address, say) by their range, in statements of a fixed shape that
-/// SQLite prepares once, where a list of ids is prepared anew each time.
+/// [`MAX_IDS_PER_QUERY`]), their facts read by their ids; one address by
+/// its id and consecutive ids by their range, in statements of a fixed
+/// shape that SQLite prepares once, where a list of ids is prepared anew
+/// each time. One address is not read as a range of one: PostgreSQL's
+/// generic plan of a range expects a hundred rows and reads every current
+/// employment for them, where one id finds its few by index.
 fn build_of(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -235,6 +239,7 @@ fn build_of(
     window_days: u32,
 ) -> QueryResult<Vec<AddressSnapshot>> {
     let chosen = match (ids.first(), ids.last()) {
+        (Some(&id), _) if ids.len() == 1 => Chosen::One(id),
         (Some(first), Some(last)) if usize::try_from(last - first).ok() == Some(ids.len() - 1) => {
             Chosen::Range(*first, *last)
         }
@@ -267,6 +272,8 @@ const ADDRESS_COLUMNS: (
 /// The addresses of one chunk, as its queries select them.
 #[derive(Debug, Clone)]
 enum Chosen {
+    /// This one address.
+    One(i64),
     /// Every address with an id in this range, both ends included (the
     /// chunk holds every address in it).
     Range(i64, i64),
