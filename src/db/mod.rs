@@ -16,16 +16,25 @@ pub const ROWS_PER_INSERT: usize = 500;
 /// no multi-row insert of its own, so each backend is named here. The
 /// insertable's `Option` fields must not stand for a column default
 /// (`treat_none_as_default_value = false`), or SQLite inserts row by row.
+/// One row (a single filing's) goes in by a one-row statement: that has
+/// one shape, which the connection keeps prepared, where a multi-row
+/// statement is prepared (on PostgreSQL: parsed and planned) on every run.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr, $row:expr) => {{
         let mut inserted = 0_usize;
         for chunk in $rows.chunks($crate::db::ROWS_PER_INSERT) {
-            let values: Vec<_> = chunk.iter().map($row).collect();
-            inserted += match $conn {
-                $crate::db::DbConnection::Sqlite(c) => {
+            let mut values: Vec<_> = chunk.iter().map($row).collect();
+            inserted += match (&mut *$conn, values.len()) {
+                ($crate::db::DbConnection::Sqlite(c), 1) => diesel::insert_into($table)
+                    .values(values.swap_remove(0))
+                    .execute(c)?,
+                ($crate::db::DbConnection::Postgresql(c), 1) => diesel::insert_into($table)
+                    .values(values.swap_remove(0))
+                    .execute(c)?,
+                ($crate::db::DbConnection::Sqlite(c), _) => {
                     diesel::insert_into($table).values(values).execute(c)?
                 }
-                $crate::db::DbConnection::Postgresql(c) => {
+                ($crate::db::DbConnection::Postgresql(c), _) => {
                     diesel::insert_into($table).values(values).execute(c)?
                 }
             };
