@@ -41,8 +41,10 @@ pub fn record(conn: &mut DbConnection, entries: &[AuditEntry<'_>]) -> QueryResul
         return Ok(());
     }
     // Two transactions must not both extend the same last event. Inside
-    // `write_transaction` the lock is held already; taking it again is free.
-    crate::db::lock_for_writing(conn)?;
+    // `write_transaction` the lock is held already.
+    if !crate::db::holds_write_lock() {
+        crate::db::lock_for_writing(conn)?;
+    }
     let mut previous_hash =
         audit_events::last_hash(conn)?.unwrap_or_else(|| GENESIS_HASH.to_owned());
     let at = now();

@@ -90,6 +90,37 @@ pub const WRITE_RETRIES: u32 = 5;
 /// guards the end of the audit chain.
 const WRITERS_LOCK: &str = "SELECT pg_advisory_xact_lock(7411321)";
 
+thread_local! {
+    /// Whether the outermost write transaction on this thread's
+    /// connection holds the write lock (see [`write_transaction`]).
+    static HOLDS_WRITE_LOCK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the connection in use on this thread is inside a
+/// [`write_transaction`] that holds the write lock already, so that taking
+/// it again would only cost a round trip. A connection is used on one
+/// thread for the whole of a transaction.
+pub fn holds_write_lock() -> bool {
+    HOLDS_WRITE_LOCK.get()
+}
+
+/// Marks this thread's outermost write transaction as holding the write
+/// lock until it ends, however it ends.
+struct WriteLockHeld;
+
+impl WriteLockHeld {
+    fn mark() -> Self {
+        HOLDS_WRITE_LOCK.set(true);
+        Self
+    }
+}
+
+impl Drop for WriteLockHeld {
+    fn drop(&mut self) {
+        HOLDS_WRITE_LOCK.set(false);
+    }
+}
+
 /// Takes the database's write lock in the current transaction: on
 /// PostgreSQL the writers' advisory lock, on SQLite the RESERVED lock (a
 /// write that touches no row takes it, as `BEGIN IMMEDIATE` would). Taking
@@ -186,9 +217,12 @@ where
     let mut retries = 0;
     loop {
         let result = conn.transaction(|conn| {
-            if is_outermost {
+            let _held = if is_outermost {
                 lock_for_writing(conn)?;
-            }
+                Some(WriteLockHeld::mark())
+            } else {
+                None
+            };
             work(conn)
         });
         match result {
