@@ -294,6 +294,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_write_lock_is_known_held_only_inside_an_outermost_write_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = connect(&dir.path().join("l.sqlite3").display().to_string()).unwrap();
+        run_migrations(&mut conn).unwrap();
+        assert!(!holds_write_lock());
+        let inside: Result<(bool, bool), diesel::result::Error> =
+            write_transaction(&mut conn, |conn| {
+                let nested =
+                    write_transaction(
+                        conn,
+                        |_| Ok::<_, diesel::result::Error>(holds_write_lock()),
+                    )?;
+                Ok((holds_write_lock(), nested))
+            });
+        assert_eq!(inside.unwrap(), (true, true));
+        assert!(!holds_write_lock(), "not after it committed");
+        let failed: Result<(), diesel::result::Error> = write_transaction(&mut conn, |_| {
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(failed.is_err());
+        assert!(!holds_write_lock(), "not after it rolled back");
+    }
+
+    #[test]
     fn a_retry_pause_grows_with_each_retry_and_stays_short() {
         for n in 1..=WRITE_RETRIES {
             let pause = retry_pause(n).as_millis();
