@@ -238,9 +238,9 @@ fn build_of(
     on: NaiveDate,
     window_days: u32,
 ) -> QueryResult<Vec<AddressSnapshot>> {
-    let chosen = match (ids.first(), ids.last()) {
-        (Some(&id), _) if ids.len() == 1 => Chosen::One(id),
-        (Some(first), Some(last)) if usize::try_from(last - first).ok() == Some(ids.len() - 1) => {
+    let chosen = match ids {
+        [id] => Chosen::One(*id),
+        [first, .., last] if usize::try_from(last - first).ok() == Some(ids.len() - 1) => {
             Chosen::Range(*first, *last)
         }
         _ => Chosen::Ids(ids.to_vec()),
