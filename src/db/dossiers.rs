@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::db::addresses::Address;
 use crate::db::declarations::Declaration;
 use crate::db::employments::Employment;
-use crate::db::occupancies::Occupancy;
+use crate::db::occupancies::{Occupancy, current_at};
 use crate::db::organisations::Organisation;
 use crate::db::people::Person;
 use crate::db::schema::{
@@ -54,13 +54,7 @@ pub fn current_occupants(
 ) -> QueryResult<Vec<(Occupancy, Person)>> {
     occupancies::table
         .inner_join(people::table)
-        .filter(occupancies::address_id.eq(address_id))
-        .filter(occupancies::start_date.le(day))
-        .filter(
-            occupancies::end_date
-                .is_null()
-                .or(occupancies::end_date.ge(day)),
-        )
+        .filter(current_at(address_id, day))
         .order(occupancies::id)
         .select((Occupancy::as_select(), Person::as_select()))
         .load(conn)
@@ -74,13 +68,7 @@ pub fn current_employments(
     day: NaiveDate,
 ) -> QueryResult<Vec<(Employment, Organisation)>> {
     let occupants = occupancies::table
-        .filter(occupancies::address_id.eq(address_id))
-        .filter(occupancies::start_date.le(day))
-        .filter(
-            occupancies::end_date
-                .is_null()
-                .or(occupancies::end_date.ge(day)),
-        )
+        .filter(current_at(address_id, day))
         .select(occupancies::person_id);
     employments::table
         .inner_join(organisations::table)

@@ -103,6 +103,20 @@ pub fn for_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<Oc
         .load(conn)
 }
 
+/// The condition that an occupancy is at the address and current on `day`
+/// (begun, and not ended before it), for the queries that need it.
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn current_at(address_id: i64, day: NaiveDate) -> _ {
+    occupancies::address_id
+        .eq(address_id)
+        .and(occupancies::start_date.le(day))
+        .and(
+            occupancies::end_date
+                .is_null()
+                .or(occupancies::end_date.ge(day)),
+        )
+}
+
 /// The occupancies of an address that are current on `day`.
 pub fn current_at_address(
     conn: &mut DbConnection,
@@ -110,13 +124,7 @@ pub fn current_at_address(
     day: NaiveDate,
 ) -> QueryResult<Vec<Occupancy>> {
     occupancies::table
-        .filter(occupancies::address_id.eq(address_id))
-        .filter(occupancies::start_date.le(day))
-        .filter(
-            occupancies::end_date
-                .is_null()
-                .or(occupancies::end_date.ge(day)),
-        )
+        .filter(current_at(address_id, day))
         .order(occupancies::id)
         .select(Occupancy::as_select())
         .load(conn)

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::occupancies::current_at;
 use crate::db::schema::{addresses, occupancies, people};
 use crate::domain::{Bsn, OccupancySource};
 
@@ -214,13 +215,7 @@ pub fn counts_at_address(
     day: NaiveDate,
 ) -> QueryResult<(usize, usize, usize)> {
     let rows: Vec<(i64, OccupancySource)> = occupancies::table
-        .filter(occupancies::address_id.eq(address_id))
-        .filter(occupancies::start_date.le(day))
-        .filter(
-            occupancies::end_date
-                .is_null()
-                .or(occupancies::end_date.ge(day)),
-        )
+        .filter(current_at(address_id, day))
         .select((occupancies::person_id, occupancies::source))
         .load(conn)?;
     let distinct = |source: Option<OccupancySource>| {
