@@ -64,19 +64,27 @@ pub async fn create_declaration(
     let submission = input::parse_submission(&caller, &body.0, "", Utc::now().date_naive())?;
     let actor = caller.actor(&context);
     let visibility = caller.visibility.clone();
-    let filed = match file_once(&db, rules, &actor, &submission, &idempotency_key).await {
-        // A race on a unique index lost to another process (the same retry
-        // key, or the same new worker, at the same moment) is filed once
-        // more, and then finds the winner's rows.
-        Err(ApiError::Conflict(_)) => {
-            file_once(&db, rules, &actor, &submission, &idempotency_key).await
-        }
-        other => other,
-    }?;
+    let filed =
+        once_more_on_conflict(|| file_once(&db, rules, &actor, &submission, &idempotency_key))
+            .await?;
     // Read once committed, beside the writer rather than on its turn.
     let record = db.run(move |conn| filing::record_of(conn, filed)).await?;
     let path = format!("/declarations/{}", record.declaration.id);
     Ok(Created::new(location(&path)).body(Json(DeclarationView::of(&record, &visibility))))
+}
+
+/// Runs `write` once more when it lost a race on a unique index to another
+/// process (the same retry key, or the same new worker, at the same
+/// moment): the second run finds the winner's rows.
+async fn once_more_on_conflict<T, F, W>(mut write: W) -> Result<T, ApiError>
+where
+    W: FnMut() -> F,
+    F: std::future::Future<Output = Result<T, ApiError>>,
+{
+    match write().await {
+        Err(ApiError::Conflict(_)) => write().await,
+        other => other,
+    }
 }
 
 /// Files one declaration as a write transaction of its own.
@@ -236,14 +244,9 @@ pub async fn create_declaration_batch(
     for (part, items) in items.chunks(filing::BATCH_PART).enumerate() {
         let first = part * filing::BATCH_PART;
         let key = &idempotency_key;
-        let done = match file_part(&db, &config.rules, &actor, first, items, key).await {
-            // As for a single filing: a part that lost a race on a unique
-            // index to another process is filed once more.
-            Err(ApiError::Conflict(_)) => {
-                file_part(&db, &config.rules, &actor, first, items, key).await
-            }
-            other => other,
-        }?;
+        let done =
+            once_more_on_conflict(|| file_part(&db, &config.rules, &actor, first, items, key))
+                .await?;
         results.extend(done.results);
         filed.extend(done.filed);
     }
