@@ -391,10 +391,17 @@ mod tests {
     }
 
     fn stored(url: &str) -> i64 {
-        diesel::sql_query("SELECT COUNT(*) AS n FROM numbers")
-            .get_result::<Count>(&mut db::connect(url).expect("a connection"))
-            .expect("the count")
-            .n
+        stored_where(url, "TRUE")
+    }
+
+    /// How many stored numbers meet the SQL `condition`.
+    fn stored_where(url: &str, condition: &str) -> i64 {
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM numbers WHERE {condition}"
+        ))
+        .get_result::<Count>(&mut db::connect(url).expect("a connection"))
+        .expect("the count")
+        .n
     }
 
     fn insert(n: i64) -> impl FnMut(&mut DbConnection) -> Result<i64, ApiError> {
@@ -455,11 +462,7 @@ mod tests {
         }
         assert_eq!(failed, 10);
         assert_eq!(stored(&url), 90, "nothing of a failed transaction stays");
-        let kept: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM numbers WHERE n % 10 = 7")
-            .get_result::<Count>(&mut db::connect(&url).expect("a connection"))
-            .expect("the count")
-            .n;
-        assert_eq!(kept, 0);
+        assert_eq!(stored_where(&url, "n % 10 = 7"), 0);
     }
 
     #[rocket::async_test]
