@@ -6,8 +6,11 @@
 //! `WOONREGISTER_BENCH_SCALE=10 cargo bench --bench evaluation` for about
 //! 400 000. `WOONREGISTER_BENCH_DATABASE=<file>` starts from a copy of a
 //! demo city made with `woonregister demo --scale N` instead of generating
-//! one; `WOONREGISTER_BENCH_CHUNK` sets the addresses per chunk. Target: the
-//! full evaluation no slower than the anchor.
+//! one; `WOONREGISTER_BENCH_CHUNK` sets the addresses per chunk and
+//! `WOONREGISTER_BENCH_READERS` the reading connections (one per core by
+//! default, as `woonregister signals evaluate` opens them; the evaluation on
+//! one connection is measured too). Target: the full evaluation no slower
+//! than the anchor.
 
 use std::time::Duration;
 
@@ -20,7 +23,8 @@ use woonregister::domain::rules::RuleSet;
 use woonregister::geo::NeighbourhoodIndex;
 use woonregister::registry::demo::{self, DemoOptions};
 use woonregister::registry::evaluation::{
-    CHUNK_ADDRESSES, EvaluationReport, evaluate_all, reevaluate_addresses, today,
+    CHUNK_ADDRESSES, EvaluationReport, evaluate_all, evaluate_with_readers, reevaluate_addresses,
+    today,
 };
 
 /// One overcrowded address as the anchor finds it.
@@ -56,11 +60,28 @@ fn scale() -> usize {
         .unwrap_or(1)
 }
 
-/// The evaluation as `woonregister signals evaluate` runs it: chunk by
-/// chunk, one write transaction each.
-fn evaluate(conn: &mut DbConnection, rules: &RuleSet) -> EvaluationReport {
-    evaluate_all(conn, rules, today(), chunk_size(), &|_, _| {})
+/// The evaluation as `woonregister signals evaluate` runs it: chunks
+/// judged side by side on the `readers`, what differs written on `conn`.
+fn evaluate(
+    conn: &mut DbConnection,
+    readers: &mut [DbConnection],
+    rules: &RuleSet,
+) -> EvaluationReport {
+    let mut readers: Vec<&mut DbConnection> = readers.iter_mut().collect();
+    evaluate_with_readers(conn, &mut readers, rules, today(), chunk_size(), &|_, _| {})
         .unwrap_or_else(|e| panic!("evaluate: {e}"))
+}
+
+/// Reading connections: `WOONREGISTER_BENCH_READERS`, or one per core as
+/// `woonregister signals evaluate` opens them.
+fn readers(url: &str) -> Vec<DbConnection> {
+    let count = std::env::var("WOONREGISTER_BENCH_READERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    (0..count)
+        .map(|_| db::connect(url).unwrap_or_else(|e| panic!("connect: {e}")))
+        .collect()
 }
 
 /// Addresses per chunk: `WOONREGISTER_BENCH_CHUNK`, or the default.
@@ -97,7 +118,8 @@ fn full_evaluation(c: &mut Criterion) {
             .unwrap_or_else(|e| panic!("generate: {e}"));
         println!("demo city at scale {scale}: {report:?}");
     }
-    let first = evaluate(&mut conn, &rules);
+    let mut readers = readers(&url);
+    let first = evaluate(&mut conn, &mut readers, &rules);
     println!("evaluation after generation: {first:?}");
     let signalled: Vec<i64> = woonregister::db::schema::signals::table
         .select(woonregister::db::schema::signals::address_id)
@@ -124,7 +146,7 @@ fn full_evaluation(c: &mut Criterion) {
     );
     group.bench_function(format!("full evaluation, unchanged, {label}"), |b| {
         b.iter(|| {
-            let report = evaluate(&mut conn, &rules);
+            let report = evaluate(&mut conn, &mut readers, &rules);
             assert_eq!(
                 (
                     report.signals_opened,
@@ -135,6 +157,16 @@ fn full_evaluation(c: &mut Criterion) {
             );
         });
     });
+    group.bench_function(
+        format!("full evaluation, unchanged, one connection, {label}"),
+        |b| {
+            b.iter(|| {
+                let report = evaluate_all(&mut conn, &rules, today(), chunk_size(), &|_, _| {})
+                    .unwrap_or_else(|e| panic!("evaluate: {e}"));
+                assert_eq!(report.signals_opened + report.signals_closed, 0);
+            });
+        },
+    );
     // A second connection empties the signals before each first run.
     let mut setup = db::connect(&url).unwrap_or_else(|e| panic!("connect: {e}"));
     group.bench_function(format!("full evaluation, first run, {label}"), |b| {
@@ -144,7 +176,7 @@ fn full_evaluation(c: &mut Criterion) {
                     .batch_execute("DELETE FROM signals")
                     .unwrap_or_else(|e| panic!("empty signals: {e}"));
             },
-            |()| evaluate(&mut conn, &rules),
+            |()| evaluate(&mut conn, &mut readers, &rules),
             BatchSize::PerIteration,
         );
     });

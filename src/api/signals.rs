@@ -509,21 +509,38 @@ pub async fn create_signal_evaluation(
     config: &State<AppConfig>,
     db: Db,
 ) -> Result<Json<EvaluationView>, ApiError> {
+    use diesel::Connection as _;
+    use rocket::futures::StreamExt as _;
+
     let rules = std::sync::Arc::new(config.rules.clone());
     let version = rules.version();
-    // One write transaction, and one turn among the writers, per chunk.
-    let mut run = evaluation::FullEvaluation::new(evaluation::today());
-    while !run.is_done() {
+    let on = evaluation::today();
+    let started = std::time::Instant::now();
+    let ranges = db
+        .run(|conn| Ok(evaluation::chunk_ranges(conn, evaluation::CHUNK_ADDRESSES)?))
+        .await?;
+    // Chunks are judged by reading, two at a time beside the writer; only
+    // the addresses whose signals must change take a turn among the
+    // writers, one write transaction per chunk.
+    let verdicts = ranges.into_iter().map(|range| {
         let rules = std::sync::Arc::clone(&rules);
-        run = db
-            .transaction(move |conn| {
-                let mut next = run.clone();
-                next.next_chunk(conn, &rules, evaluation::CHUNK_ADDRESSES)?;
-                Ok(next)
-            })
-            .await?;
+        db.run(move |conn| {
+            Ok(conn.transaction(|conn| evaluation::judge_chunk(conn, &rules, on, range))?)
+        })
+    });
+    let mut verdicts = rocket::futures::stream::iter(verdicts).buffered(2);
+    let mut report = evaluation::EvaluationReport::default();
+    while let Some(verdict) = verdicts.next().await {
+        let verdict = verdict?;
+        let done = if verdict.differing.is_empty() {
+            verdict.report()
+        } else {
+            let rules = std::sync::Arc::clone(&rules);
+            db.transaction(move |conn| Ok(evaluation::settle(conn, &rules, on, &verdict)?))
+                .await?
+        };
+        report.add(&done);
     }
-    let report = run.report();
     Ok(Json(EvaluationView {
         addresses_evaluated: report.addresses_evaluated,
         signals_open: report.signals_open,
@@ -531,7 +548,7 @@ pub async fn create_signal_evaluation(
         signals_closed: report.signals_closed,
         signals_refreshed: report.signals_refreshed,
         rule_set_version: version,
-        duration_ms: report.duration.as_millis(),
+        duration_ms: started.elapsed().as_millis(),
     }))
 }
 

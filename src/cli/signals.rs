@@ -27,10 +27,22 @@ pub fn run(figment: &Figment, command: SignalsCommand) -> Result<(), String> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} addresses ({eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    // Chunk by chunk, one write transaction each: filings and readers wait
-    // for one chunk at most.
-    let report = evaluation::evaluate_all(
+    // Chunks are judged side by side on reading connections, one per core
+    // (the pool keeps one for the writes); only what must change is
+    // written, one write transaction per chunk.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let wanted = cores.min(
+        usize::try_from(services.pool.max_size())
+            .unwrap_or(1)
+            .saturating_sub(1),
+    );
+    let mut readers = Vec::with_capacity(wanted);
+    for _ in 0..wanted {
+        readers.push(services.pool.get().map_err(|e| e.to_string())?);
+    }
+    let report = evaluation::evaluate_with_readers(
         &mut conn,
+        &mut readers,
         &rules,
         evaluation::today(),
         evaluation::CHUNK_ADDRESSES,

@@ -14,6 +14,7 @@ use crate::db::schema::{
     addresses, declarations, employments, housing_provisions, inspections, occupancies,
     organisations, people,
 };
+use crate::db::stored::Day;
 use crate::db::{DbConnection, MAX_IDS_PER_QUERY, load_in_chunks};
 use crate::domain::rules::group::chain;
 use crate::domain::rules::{
@@ -28,10 +29,10 @@ type OccupancyRow = (
     i64,
     i64,
     i64,
-    NaiveDate,
+    Day,
     Option<String>,
     OccupancySource,
-    NaiveDate,
+    Day,
     Option<bool>,
     Option<i64>,
 );
@@ -213,6 +214,24 @@ pub fn build_after(
     Builder::new(rows, chosen, on).build(conn, window_days)
 }
 
+/// Snapshots of the addresses with ids from `first` to `last`, both
+/// included, in id order: one chunk of a city cut into ranges of ids,
+/// whose facts are read by that range.
+pub fn build_between(
+    conn: &mut DbConnection,
+    first: i64,
+    last: i64,
+    on: NaiveDate,
+    window_days: u32,
+) -> QueryResult<Vec<AddressSnapshot>> {
+    let rows: Vec<AddressRow> = addresses::table
+        .filter(addresses::id.between(first, last))
+        .select(ADDRESS_COLUMNS)
+        .order(addresses::id)
+        .load(conn)?;
+    Builder::new(rows, Chosen::Range(first, last), on).build(conn, window_days)
+}
+
 /// Narrows a boxed query to the chunk's addresses through its
 /// `address_id` column.
 macro_rules! of_chosen {
@@ -362,10 +381,10 @@ impl Builder {
                 id,
                 address_id,
                 person_id,
-                date_of_birth,
+                Day(date_of_birth),
                 household,
                 source,
-                start,
+                Day(start),
                 current,
                 employer,
             ) = row;

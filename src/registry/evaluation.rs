@@ -3,13 +3,16 @@
 //! longer holds is closed, not deleted; a signal found again unchanged is
 //! not written at all.
 //!
-//! A full evaluation reads the city in chunks of consecutive address ids,
-//! each judged and written in its own write transaction, so memory is
-//! bounded by a chunk and readers and filings wait for one chunk at most.
-//! A chunk carries everything its rules read beyond its own addresses: the
-//! organisations its occupants work for and its landlords (with their group
-//! chains up the parent KvK numbers, read in the chunk's transaction), and
-//! where its declared occupants are registered in the BRP.
+//! A full evaluation cuts the city into chunks of consecutive address ids.
+//! Each chunk is judged by reading alone, in a read transaction, so memory
+//! is bounded by a chunk and chunks can be judged side by side on several
+//! connections. Only the addresses whose signals must change are then read
+//! and judged again, and written, in a write transaction of their own: an
+//! evaluation that changes nothing takes no write lock, and filings wait
+//! at most for one chunk's changes. A chunk carries everything its rules
+//! read beyond its own addresses: the organisations its occupants work for
+//! and its landlords (with their group chains up the parent KvK numbers),
+//! and where its declared occupants are registered in the BRP.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -46,7 +49,8 @@ pub struct EvaluationReport {
 }
 
 impl EvaluationReport {
-    fn add(&mut self, chunk: &Self) {
+    /// Adds the counts of `chunk`, a part of the same evaluation.
+    pub fn add(&mut self, chunk: &Self) {
         self.addresses_evaluated += chunk.addresses_evaluated;
         self.signals_opened += chunk.signals_opened;
         self.signals_refreshed += chunk.signals_refreshed;
@@ -97,53 +101,89 @@ fn unchanged(stored: &OpenFinding, found: &Found) -> bool {
         && stored.rule_set_version == found.signal.rule_set_version
 }
 
-/// Judges `snapshots` and brings their open signals `stored` in line:
-/// opens the new findings, refreshes the changed ones, closes those that no
-/// longer hold, and writes nothing for a finding found again unchanged.
-fn reconcile(
-    conn: &mut DbConnection,
+/// What judging some addresses found against their open signals: the
+/// findings to store for the first time, the open signals whose evidence
+/// changed, and the open signals that no longer hold (with their address).
+/// A finding found again unchanged is in none of them.
+#[derive(Default)]
+struct Changes {
+    new: Vec<NewSignal>,
+    changed: Vec<(i64, Found)>,
+    to_close: Vec<(i64, i64)>,
+    /// The open signals there were.
+    open: usize,
+}
+
+impl Changes {
+    /// The addresses with anything to write, in id order.
+    fn addresses(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .new
+            .iter()
+            .map(|s| s.address_id)
+            .chain(self.changed.iter().map(|(_, f)| f.signal.address_id))
+            .chain(self.to_close.iter().map(|(address_id, _)| *address_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// Judges `snapshots` against their open signals `stored`; writes nothing.
+fn compare(
     rules: &RuleSet,
     on: NaiveDate,
     snapshots: &[AddressSnapshot],
     stored: Vec<OpenFinding>,
-) -> QueryResult<EvaluationReport> {
+) -> QueryResult<Changes> {
     let version = rules.version();
     let at = now();
     let mut open: HashMap<(i64, RuleId), OpenFinding> = stored
         .into_iter()
         .map(|s| ((s.address_id, s.rule), s))
         .collect();
-    let mut report = EvaluationReport {
-        addresses_evaluated: snapshots.len(),
-        signals_open: i64::try_from(open.len()).unwrap_or(i64::MAX),
-        ..EvaluationReport::default()
+    let mut changes = Changes {
+        open: open.len(),
+        ..Changes::default()
     };
-    let mut new = Vec::new();
-    let mut changed = Vec::new();
     for snapshot in snapshots {
         for finding in evaluate(snapshot, rules, on) {
             let found = stored_form(snapshot.address_id, finding, &version, at)?;
             match open.remove(&(snapshot.address_id, found.signal.rule)) {
                 Some(stored) if unchanged(&stored, &found) => {}
-                Some(stored) => changed.push((stored.id, found)),
-                None => new.push(found.signal),
+                Some(stored) => changes.changed.push((stored.id, found)),
+                None => changes.new.push(found.signal),
             }
         }
     }
-    let refreshes: Vec<signals::Refresh<'_>> = changed
+    changes.to_close = open.into_values().map(|s| (s.address_id, s.id)).collect();
+    changes.to_close.sort_unstable();
+    Ok(changes)
+}
+
+/// Writes `changes`: opens the new findings, refreshes the changed ones
+/// and closes those that no longer hold.
+fn apply(conn: &mut DbConnection, changes: Changes) -> QueryResult<EvaluationReport> {
+    let at = now();
+    let refreshes: Vec<signals::Refresh<'_>> = changes
+        .changed
         .iter()
         .map(|(id, found)| (*id, &found.signal, found.evidence.as_str()))
         .collect();
     signals::refresh_many(conn, &refreshes, at)?;
-    report.signals_refreshed = refreshes.len();
-    let mut to_close: Vec<i64> = open.into_values().map(|s| s.id).collect();
-    to_close.sort_unstable();
+    let to_close: Vec<i64> = changes.to_close.iter().map(|(_, id)| *id).collect();
     signals::close(conn, &to_close, at)?;
-    report.signals_closed = to_close.len();
-    report.signals_opened = signals::insert_many(conn, &new)?;
-    report.signals_open += i64::try_from(report.signals_opened).unwrap_or(i64::MAX)
-        - i64::try_from(report.signals_closed).unwrap_or(i64::MAX);
-    Ok(report)
+    let opened = signals::insert_many(conn, &changes.new)?;
+    Ok(EvaluationReport {
+        signals_opened: opened,
+        signals_refreshed: refreshes.len(),
+        signals_closed: to_close.len(),
+        signals_open: i64::try_from(changes.open + opened)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(i64::try_from(to_close.len()).unwrap_or(i64::MAX)),
+        ..EvaluationReport::default()
+    })
 }
 
 /// Re-evaluates these addresses (sorted, at most [`crate::db::MAX_IDS_PER_QUERY`]) in
@@ -162,79 +202,116 @@ fn reevaluate_some(
         rules.high_turnover_window_days,
     )?;
     let stored = signals::open_findings_of(conn, ids)?;
-    reconcile(conn, rules, on, &snapshots, stored)
+    let changes = compare(rules, on, &snapshots, stored)?;
+    Ok(EvaluationReport {
+        addresses_evaluated: snapshots.len(),
+        ..apply(conn, changes)?
+    })
 }
 
-/// A full evaluation under way, chunk by chunk: the day, how far through
-/// the city (by address id) it is, and what it did so far. Each chunk is
-/// meant to be its own write transaction; a chunk that must be run again
-/// (a transaction that lost a race) is run again from a clone.
-#[derive(Debug, Clone)]
-pub struct FullEvaluation {
-    on: NaiveDate,
-    /// The last address judged; `None` before the first chunk.
-    after: Option<i64>,
-    is_done: bool,
-    started: Instant,
-    report: EvaluationReport,
-}
+/// The ranges of address ids a full evaluation judges one at a time,
+/// `chunk_size` ids each, from the lowest id to the highest.
+pub fn chunk_ranges(conn: &mut DbConnection, chunk_size: usize) -> QueryResult<Vec<(i64, i64)>> {
+    use diesel::dsl::{max, min};
+    use diesel::prelude::*;
 
-impl FullEvaluation {
-    /// An evaluation of every address on day `on`, not yet started.
-    pub fn new(on: NaiveDate) -> Self {
-        Self {
-            on,
-            after: None,
-            is_done: false,
-            started: Instant::now(),
-            report: EvaluationReport::default(),
+    use crate::db::schema::addresses;
+
+    let (lowest, highest): (Option<i64>, Option<i64>) = addresses::table
+        .select((min(addresses::id), max(addresses::id)))
+        .get_result(conn)?;
+    let (Some(lowest), Some(highest)) = (lowest, highest) else {
+        return Ok(Vec::new());
+    };
+    let step = i64::try_from(chunk_size.max(1)).unwrap_or(i64::MAX);
+    let mut ranges = Vec::new();
+    let mut first = lowest;
+    while first <= highest {
+        let last = first.saturating_add(step - 1).min(highest);
+        ranges.push((first, last));
+        first = last.saturating_add(1);
+        if last == i64::MAX {
+            break;
         }
     }
+    Ok(ranges)
+}
 
-    /// Whether every address has been judged.
-    pub fn is_done(&self) -> bool {
-        self.is_done
-    }
+/// What judging one chunk of a full evaluation found, read without
+/// writing: how many addresses it judged, how many open signals they had,
+/// and the addresses whose open signals do not match their findings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChunkVerdict {
+    /// Addresses judged.
+    pub judged: usize,
+    /// Their open signals.
+    pub open: usize,
+    /// The addresses with a signal to open, refresh or close, in id order.
+    pub differing: Vec<i64>,
+}
 
-    /// Judges the next `chunk_size` addresses (at most
-    /// [`crate::db::MAX_IDS_PER_QUERY`]) in id order, in the caller's transaction, and
-    /// writes what changed for them; after the last address it is done.
-    pub fn next_chunk(
-        &mut self,
-        conn: &mut DbConnection,
-        rules: &RuleSet,
-        chunk_size: usize,
-    ) -> QueryResult<()> {
-        let after = self.after.unwrap_or(i64::MIN);
-        let window = rules.high_turnover_window_days;
-        let snapshots = snapshots::build_after(conn, after, chunk_size, self.on, window)?;
-        let (Some(first), Some(last)) = (snapshots.first(), snapshots.last()) else {
-            self.is_done = true;
-            return Ok(());
-        };
-        let (first, last) = (first.address_id, last.address_id);
-        let stored = signals::open_findings_between(conn, first, last)?;
-        let done = reconcile(conn, rules, self.on, &snapshots, stored)?;
-        self.report.add(&done);
-        self.after = Some(last);
-        Ok(())
-    }
-
-    /// What it did so far, and how long it has taken.
+impl ChunkVerdict {
+    /// What the chunk's evaluation did before anything differing in it is
+    /// settled: it judged its addresses and found their open signals.
     pub fn report(&self) -> EvaluationReport {
         EvaluationReport {
-            duration: self.started.elapsed(),
-            ..self.report
+            addresses_evaluated: self.judged,
+            signals_open: i64::try_from(self.open).unwrap_or(i64::MAX),
+            ..EvaluationReport::default()
         }
     }
+}
+
+/// Judges the addresses with ids in `range` (both ends included) on day
+/// `on` against their open signals, and writes nothing. Run it in a read
+/// transaction, so that facts and signals are read from one snapshot.
+pub fn judge_chunk(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    on: NaiveDate,
+    (first, last): (i64, i64),
+) -> QueryResult<ChunkVerdict> {
+    let window = rules.high_turnover_window_days;
+    let snapshots = snapshots::build_between(conn, first, last, on, window)?;
+    let stored = signals::open_findings_between(conn, first, last)?;
+    let changes = compare(rules, on, &snapshots, stored)?;
+    Ok(ChunkVerdict {
+        judged: snapshots.len(),
+        open: changes.open,
+        differing: changes.addresses(),
+    })
+}
+
+/// Brings the signals of the addresses a chunk's `verdict` found
+/// differing in line with their facts, in the caller's write transaction.
+/// They are read and judged again there: a filing may have changed them
+/// since the verdict was read. Addresses the verdict found in line are not
+/// touched: whatever changed them since re-evaluated them itself.
+pub fn settle(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    on: NaiveDate,
+    verdict: &ChunkVerdict,
+) -> QueryResult<EvaluationReport> {
+    let mut report = verdict.report();
+    for ids in verdict.differing.chunks(crate::db::MAX_IDS_PER_QUERY) {
+        let done = reevaluate_some(conn, rules, ids, on)?;
+        report.signals_opened += done.signals_opened;
+        report.signals_refreshed += done.signals_refreshed;
+        report.signals_closed += done.signals_closed;
+        report.signals_open += i64::try_from(done.signals_opened).unwrap_or(i64::MAX)
+            - i64::try_from(done.signals_closed).unwrap_or(i64::MAX);
+    }
+    Ok(report)
 }
 
 /// Evaluates every address on day `on`, `chunk_size` addresses at a time
-/// in id order, each chunk read, judged and written in its own write
-/// transaction (nested in the caller's, when there is one), and calls
+/// in id order, on `conn` alone: each chunk is judged by reading, and only
+/// the addresses whose signals must change are judged again and written in
+/// a write transaction (nested in the caller's, when there is one). Calls
 /// `progress` with the number of addresses judged so far and the number
-/// there were at the start. Only what changed is written: an evaluation
-/// that finds what is stored writes nothing.
+/// there were at the start. An evaluation that finds what is stored writes
+/// nothing and takes no write lock.
 pub fn evaluate_all(
     conn: &mut DbConnection,
     rules: &RuleSet,
@@ -242,23 +319,109 @@ pub fn evaluate_all(
     chunk_size: usize,
     progress: &dyn Fn(usize, usize),
 ) -> QueryResult<EvaluationReport> {
+    evaluate_with_readers::<&mut DbConnection>(conn, &mut [], rules, on, chunk_size, progress)
+}
+
+/// [`evaluate_all`], with the chunks judged side by side on the
+/// connections `readers` (one thread each) while `conn` writes what they
+/// found differing. The readers see only committed data: a caller inside
+/// a transaction of its own evaluates with no readers.
+pub fn evaluate_with_readers<C>(
+    conn: &mut DbConnection,
+    readers: &mut [C],
+    rules: &RuleSet,
+    on: NaiveDate,
+    chunk_size: usize,
+    progress: &dyn Fn(usize, usize),
+) -> QueryResult<EvaluationReport>
+where
+    C: std::ops::DerefMut<Target = DbConnection> + Send,
+{
     use diesel::prelude::*;
 
     use crate::db::schema::addresses;
 
+    let started = Instant::now();
     let total: i64 = addresses::table.count().get_result(conn)?;
     let total = usize::try_from(total).unwrap_or(0);
-    let mut evaluation = FullEvaluation::new(on);
-    while !evaluation.is_done() {
-        evaluation = write_transaction(conn, |conn| {
-            let mut next = evaluation.clone();
-            next.next_chunk(conn, rules, chunk_size)?;
-            Ok::<_, diesel::result::Error>(next)
+    let ranges = chunk_ranges(conn, chunk_size)?;
+    let mut report = EvaluationReport::default();
+    let mut settle_one = |conn: &mut DbConnection, verdict: ChunkVerdict| {
+        let done = if verdict.differing.is_empty() {
+            verdict.report()
+        } else {
+            write_transaction(conn, |conn| settle(conn, rules, on, &verdict))?
+        };
+        report.add(&done);
+        progress(
+            report.addresses_evaluated,
+            total.max(report.addresses_evaluated),
+        );
+        Ok::<_, diesel::result::Error>(())
+    };
+    if readers.is_empty() {
+        for range in ranges {
+            let verdict = conn.transaction(|conn| judge_chunk(conn, rules, on, range))?;
+            settle_one(conn, verdict)?;
+        }
+    } else {
+        judge_side_by_side(readers, rules, on, &ranges, |verdict| {
+            settle_one(conn, verdict)
         })?;
-        let judged = evaluation.report.addresses_evaluated;
-        progress(judged, total.max(judged));
     }
-    Ok(evaluation.report())
+    Ok(EvaluationReport {
+        duration: started.elapsed(),
+        ..report
+    })
+}
+
+/// Judges the chunks `ranges` on the connections `readers`, one thread
+/// each taking the next chunk as it finishes one, and hands each verdict to
+/// `settle` on the calling thread as it comes. The first error stops the
+/// readers and is returned.
+fn judge_side_by_side<C>(
+    readers: &mut [C],
+    rules: &RuleSet,
+    on: NaiveDate,
+    ranges: &[(i64, i64)],
+    mut settle: impl FnMut(ChunkVerdict) -> QueryResult<()>,
+) -> QueryResult<()>
+where
+    C: std::ops::DerefMut<Target = DbConnection> + Send,
+{
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use diesel::Connection as _;
+
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // At most one verdict waiting per reader: memory stays bounded by
+        // a few chunks whatever the size of the city.
+        let (sender, verdicts) = std::sync::mpsc::sync_channel(readers.len());
+        for reader in readers.iter_mut() {
+            let sender = sender.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Some(range) = ranges.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    let verdict = reader.transaction(|conn| judge_chunk(conn, rules, on, *range));
+                    let failed = verdict.is_err();
+                    if sender.send(verdict).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let outcome = verdicts
+            .iter()
+            .try_for_each(|verdict| verdict.and_then(&mut settle));
+        stop.store(true, Ordering::Relaxed);
+        outcome
+    })
 }
 
 /// Re-evaluates the addresses in `scope` on day `on`, calling `progress`

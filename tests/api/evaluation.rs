@@ -14,7 +14,9 @@ use woonregister::db::signals::Signal;
 use woonregister::db::snapshots::Scope;
 use woonregister::domain::rules::{RuleId, RuleSet};
 use woonregister::registry::demo::{self, DemoOptions};
-use woonregister::registry::evaluation::{evaluate_all, reevaluate};
+use woonregister::registry::evaluation::{
+    chunk_ranges, evaluate_all, evaluate_with_readers, judge_chunk, reevaluate, settle,
+};
 
 use crate::support::{TestApp, address_body, date, declaration_body, organisation_body, worker};
 
@@ -229,10 +231,20 @@ fn a_city_evaluated_in_small_chunks_gets_the_signals_of_one_chunk_and_of_each_ad
         .unwrap();
     assert!(every.len() > 1_000, "{} addresses", every.len());
     let mut found = Vec::new();
-    for how in ["chunks of 97", "one chunk", "each address by id"] {
+    let (mut first_reader, mut second_reader) = (app.db(), app.db());
+    let mut readers = [&mut first_reader, &mut second_reader];
+    for how in [
+        "chunks of 97",
+        "chunks of 97 on two readers",
+        "one chunk",
+        "each address by id",
+    ] {
         diesel::delete(signals::table).execute(&mut conn).unwrap();
         let report = match how {
             "chunks of 97" => evaluate_all(&mut conn, &rules, on, 97, &|_, _| {}),
+            "chunks of 97 on two readers" => {
+                evaluate_with_readers(&mut conn, &mut readers, &rules, on, 97, &|_, _| {})
+            }
             "one chunk" => evaluate_all(&mut conn, &rules, on, 10_000, &|_, _| {}),
             _ => reevaluate(&mut conn, &rules, Scope::Addresses(&every), on, &|_, _| {}),
         }
@@ -240,8 +252,9 @@ fn a_city_evaluated_in_small_chunks_gets_the_signals_of_one_chunk_and_of_each_ad
         assert_eq!(report.addresses_evaluated, every.len(), "{how}");
         found.push(open_findings(&app));
     }
-    assert_eq!(found[0], found[1], "small chunks against one chunk");
-    assert_eq!(found[0], found[2], "chunks against each address by id");
+    assert_eq!(found[0], found[1], "one connection against two readers");
+    assert_eq!(found[0], found[2], "small chunks against one chunk");
+    assert_eq!(found[0], found[3], "chunks against each address by id");
     let fired: BTreeSet<RuleId> = found[0].iter().map(|f| f.1).collect();
     assert!(
         fired.contains(&RuleId::AgencyIsLandlord) && fired.contains(&RuleId::RegisteredElsewhere),
@@ -257,4 +270,81 @@ fn a_city_evaluated_in_small_chunks_gets_the_signals_of_one_chunk_and_of_each_ad
         (0, 0, 0)
     );
     assert_eq!(again.signals_open, i64::try_from(found[0].len()).unwrap());
+}
+
+#[test]
+fn an_address_changed_after_its_chunk_was_judged_is_judged_again_before_its_signals_are_written() {
+    let app = TestApp::new();
+    let [first, ..] = three_addresses(&app);
+    let rules = RuleSet::default();
+    let on = woonregister::registry::evaluation::today();
+    let mut conn = app.db();
+    diesel::delete(signals::table.filter(signals::address_id.eq(first)))
+        .execute(&mut conn)
+        .unwrap();
+    let ranges = chunk_ranges(&mut conn, 10_000).unwrap();
+    assert_eq!(ranges.len(), 1, "{ranges:?}");
+    let verdict = judge_chunk(&mut conn, &rules, on, ranges[0]).unwrap();
+    assert_eq!(verdict.differing, vec![first], "{verdict:?}");
+
+    // Four more workers move in after the verdict was read; their filing
+    // re-evaluates the address itself.
+    file_workers(&app, GROUP_AGENCY, 1, 4, 4);
+    let after_filing = signal_rows(&app);
+    let report = settle(&mut conn, &rules, on, &verdict).unwrap();
+    assert_eq!(
+        (
+            report.signals_opened,
+            report.signals_refreshed,
+            report.signals_closed
+        ),
+        (0, 0, 0),
+        "the verdict's findings are stale, the filing's are current: {report:?}"
+    );
+    assert_eq!(signal_rows(&app), after_filing);
+    let again = evaluate_all(&mut conn, &rules, on, 10_000, &|_, _| {}).unwrap();
+    assert_eq!(
+        (
+            again.signals_opened,
+            again.signals_refreshed,
+            again.signals_closed
+        ),
+        (0, 0, 0)
+    );
+}
+
+#[test]
+fn an_evaluation_that_changes_nothing_does_not_wait_for_a_writer() {
+    let app = TestApp::new();
+    three_addresses(&app);
+    let rules = RuleSet::default();
+    let on = woonregister::registry::evaluation::today();
+    let before = signal_rows(&app);
+    let mut writer = app.db();
+    writer
+        .transaction(|writer| {
+            woonregister::db::lock_for_writing(writer)?;
+            let (done, finished) = std::sync::mpsc::channel();
+            let mut conn = app.db();
+            std::thread::spawn(move || {
+                let report = evaluate_all(&mut conn, &rules, on, 2, &|_, _| {});
+                done.send(report.map_err(|e| e.to_string())).unwrap();
+            });
+            let report = finished
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .expect("the evaluation finishes while another writer holds the lock")
+                .unwrap();
+            assert_eq!(report.addresses_evaluated, 3);
+            assert_eq!(
+                (
+                    report.signals_opened,
+                    report.signals_refreshed,
+                    report.signals_closed
+                ),
+                (0, 0, 0)
+            );
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    assert_eq!(signal_rows(&app), before);
 }
