@@ -15,7 +15,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// How long a SQLite writer waits for another writer before giving up.
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+pub(crate) const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 
 pub use multi::{DbConnection, MultiBackend};
 
