@@ -331,11 +331,15 @@ fn checkpoint_until(url: &str, stopped: &mpsc::Receiver<()>, restart_due: &Atomi
 fn restart_log(conn: &mut DbConnection) -> diesel::QueryResult<()> {
     use diesel::connection::SimpleConnection as _;
 
-    conn.batch_execute(&format!(
-        "PRAGMA busy_timeout = {RESTART_WAIT_MS}; PRAGMA wal_checkpoint(RESTART); \
-         PRAGMA busy_timeout = {};",
+    let restarted = conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {RESTART_WAIT_MS}; PRAGMA wal_checkpoint(RESTART);"
+    ));
+    // The writer's own wait for other writers comes back whatever happened.
+    let waits_again = conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {};",
         db::connection::SQLITE_BUSY_TIMEOUT_MS
-    ))
+    ));
+    restarted.and(waits_again)
 }
 
 /// Writes `first` and the transactions queued behind it as one group and
