@@ -293,16 +293,23 @@ pub fn settle(
     on: NaiveDate,
     verdict: &ChunkVerdict,
 ) -> QueryResult<EvaluationReport> {
-    let mut report = verdict.report();
-    for ids in verdict.differing.chunks(crate::db::MAX_IDS_PER_QUERY) {
-        let done = reevaluate_some(conn, rules, ids, on)?;
-        report.signals_opened += done.signals_opened;
-        report.signals_refreshed += done.signals_refreshed;
-        report.signals_closed += done.signals_closed;
-        report.signals_open += i64::try_from(done.signals_opened).unwrap_or(i64::MAX)
-            - i64::try_from(done.signals_closed).unwrap_or(i64::MAX);
-    }
-    Ok(report)
+    let done = reevaluate(
+        conn,
+        rules,
+        Scope::Addresses(&verdict.differing),
+        on,
+        &|_, _| {},
+    )?;
+    let opened = i64::try_from(done.signals_opened).unwrap_or(i64::MAX);
+    let closed = i64::try_from(done.signals_closed).unwrap_or(i64::MAX);
+    let judged = verdict.report();
+    Ok(EvaluationReport {
+        signals_opened: done.signals_opened,
+        signals_refreshed: done.signals_refreshed,
+        signals_closed: done.signals_closed,
+        signals_open: judged.signals_open + opened - closed,
+        ..judged
+    })
 }
 
 /// Evaluates every address on day `on`, `chunk_size` addresses at a time
