@@ -107,8 +107,16 @@ pub async fn list_neighbourhoods(
     kept: &State<MapCache>,
 ) -> Result<GeoJson<NeighbourhoodCollection>, ApiError> {
     let rules = config.rules.clone();
+    // The two halves of the figures are read side by side, on two of the
+    // pool's connections.
     let figures = kept
-        .figures(|| db.run(move |conn| Ok(maps::neighbourhood_figures(conn, &rules)?)))
+        .figures(|| async {
+            let (buurten, occupation) = rocket::tokio::try_join!(
+                db.run(|conn| Ok(maps::read_buurten(conn)?)),
+                db.run(|conn| Ok(maps::read_occupation(conn)?)),
+            )?;
+            Ok::<_, ApiError>(maps::neighbourhood_figures(buurten, &occupation, &rules))
+        })
         .await?;
     let features = index
         .all()

@@ -248,16 +248,26 @@ pub fn all_by_key(conn: &mut DbConnection) -> QueryResult<HashMap<AddressKey, Ad
     Ok(rows.into_iter().map(|a| (a.key(), a)).collect())
 }
 
-/// The number of addresses in each neighbourhood that has any.
-pub fn count_by_neighbourhood(conn: &mut DbConnection) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<(Option<String>, i64)> = addresses::table
-        .group_by(addresses::neighbourhood_code)
-        .select((addresses::neighbourhood_code, diesel::dsl::count_star()))
+/// The ids of the addresses of each neighbourhood that has any, by buurt
+/// code, each in id order. Read from the index on the buurt code, which
+/// holds both columns and is much smaller than the table.
+pub fn ids_by_neighbourhood(conn: &mut DbConnection) -> QueryResult<Vec<(String, Vec<i64>)>> {
+    let rows: Vec<(String, i64)> = addresses::table
+        .filter(addresses::neighbourhood_code.is_not_null())
+        .select((
+            addresses::neighbourhood_code.assume_not_null(),
+            addresses::id,
+        ))
+        .order((addresses::neighbourhood_code, addresses::id))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(code, count)| code.map(|c| (c, count)))
-        .collect())
+    let mut buurten: Vec<(String, Vec<i64>)> = Vec::new();
+    for (code, id) in rows {
+        match buurten.last_mut() {
+            Some((last, ids)) if *last == code => ids.push(id),
+            _ => buurten.push((code, vec![id])),
+        }
+    }
+    Ok(buurten)
 }
 
 /// The addresses with these ids.

@@ -130,31 +130,18 @@ pub fn current_at_address(
         .load(conn)
 }
 
-/// The number of people living in each neighbourhood on `day`.
-pub fn count_current_by_neighbourhood(
-    conn: &mut DbConnection,
-    day: NaiveDate,
-) -> QueryResult<std::collections::HashMap<String, i64>> {
-    use diesel::expression_methods::AggregateExpressionMethods as _;
-
-    use crate::db::schema::addresses;
-
-    let rows: Vec<(Option<String>, i64)> = occupancies::table
-        .inner_join(addresses::table)
+/// Who lives where on `day`: address and person of each current
+/// occupancy (a person may be there by more than one source), in address
+/// order, read from the index on occupancies by address alone.
+pub fn current_residents(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<(i64, i64)>> {
+    occupancies::table
         .filter(occupancies::start_date.le(day))
         .filter(
             occupancies::end_date
                 .is_null()
                 .or(occupancies::end_date.ge(day)),
         )
-        .group_by(addresses::neighbourhood_code)
-        .select((
-            addresses::neighbourhood_code,
-            diesel::dsl::count(occupancies::person_id).aggregate_distinct(),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(code, count)| code.map(|c| (c, count)))
-        .collect())
+        .select((occupancies::address_id, occupancies::person_id))
+        .order(occupancies::address_id)
+        .load(conn)
 }
