@@ -81,6 +81,16 @@ impl Db {
         .map_err(ApiError::internal)?
     }
 
+    /// How many reads one request runs side by side: one per core, and
+    /// never the whole pool, so that other requests still get a connection.
+    pub fn side_by_side(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let spare = usize::try_from(self.pool.max_size())
+            .unwrap_or(1)
+            .saturating_sub(1);
+        cores.min(spare).max(1)
+    }
+
     /// Runs `work`, a read of personal data that `actor` records in the
     /// audit trail, on a pooled connection beside the writer, in one read
     /// transaction; then writes its audit entries through the writer.

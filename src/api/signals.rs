@@ -517,9 +517,9 @@ pub async fn create_signal_evaluation(
     let on = evaluation::today();
     let started = std::time::Instant::now();
     let ranges = db
-        .run(|conn| Ok(evaluation::chunk_ranges(conn, evaluation::CHUNK_ADDRESSES)?))
+        .run(|conn| Ok(addresses::id_ranges(conn, evaluation::CHUNK_ADDRESSES)?))
         .await?;
-    // Chunks are judged by reading, two at a time beside the writer; only
+    // Chunks are judged by reading, side by side beside the writer; only
     // the addresses whose signals must change take a turn among the
     // writers, one write transaction per chunk.
     let verdicts = ranges.into_iter().map(|range| {
@@ -528,7 +528,7 @@ pub async fn create_signal_evaluation(
             Ok(conn.transaction(|conn| evaluation::judge_chunk(conn, &rules, on, range))?)
         })
     });
-    let mut verdicts = rocket::futures::stream::iter(verdicts).buffered(2);
+    let mut verdicts = rocket::futures::stream::iter(verdicts).buffered(db.side_by_side());
     let mut report = evaluation::EvaluationReport::default();
     while let Some(verdict) = verdicts.next().await {
         let verdict = verdict?;

@@ -248,6 +248,32 @@ pub fn all_by_key(conn: &mut DbConnection) -> QueryResult<HashMap<AddressKey, Ad
     Ok(rows.into_iter().map(|a| (a.key(), a)).collect())
 }
 
+/// Address ids from the lowest to the highest cut into consecutive ranges
+/// of `per_range` ids (both ends included), for reading a city a range at
+/// a time whatever gaps its ids have.
+pub fn id_ranges(conn: &mut DbConnection, per_range: usize) -> QueryResult<Vec<(i64, i64)>> {
+    use diesel::dsl::{max, min};
+
+    let (lowest, highest): (Option<i64>, Option<i64>) = addresses::table
+        .select((min(addresses::id), max(addresses::id)))
+        .get_result(conn)?;
+    let (Some(lowest), Some(highest)) = (lowest, highest) else {
+        return Ok(Vec::new());
+    };
+    let step = i64::try_from(per_range.max(1)).unwrap_or(i64::MAX);
+    let mut ranges = Vec::new();
+    let mut first = lowest;
+    while first <= highest {
+        let last = first.saturating_add(step - 1).min(highest);
+        ranges.push((first, last));
+        first = last.saturating_add(1);
+        if last == i64::MAX {
+            break;
+        }
+    }
+    Ok(ranges)
+}
+
 /// The ids of the addresses of each neighbourhood that has any, by buurt
 /// code, each in id order. Read from the index on the buurt code, which
 /// holds both columns and is much smaller than the table.

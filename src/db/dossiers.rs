@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::db::addresses::Address;
 use crate::db::declarations::Declaration;
 use crate::db::employments::Employment;
-use crate::db::occupancies::{Occupancy, current_at};
+use crate::db::occupancies::{Occupancy, current_on};
 use crate::db::organisations::Organisation;
 use crate::db::people::Person;
 use crate::db::schema::{
@@ -54,7 +54,8 @@ pub fn current_occupants(
 ) -> QueryResult<Vec<(Occupancy, Person)>> {
     occupancies::table
         .inner_join(people::table)
-        .filter(current_at(address_id, day))
+        .filter(occupancies::address_id.eq(address_id))
+        .filter(current_on(day))
         .order(occupancies::id)
         .select((Occupancy::as_select(), Person::as_select()))
         .load(conn)
@@ -68,17 +69,13 @@ pub fn current_employments(
     day: NaiveDate,
 ) -> QueryResult<Vec<(Employment, Organisation)>> {
     let occupants = occupancies::table
-        .filter(current_at(address_id, day))
+        .filter(occupancies::address_id.eq(address_id))
+        .filter(current_on(day))
         .select(occupancies::person_id);
     employments::table
         .inner_join(organisations::table)
         .filter(employments::person_id.eq_any(occupants))
-        .filter(employments::start_date.le(day))
-        .filter(
-            employments::end_date
-                .is_null()
-                .or(employments::end_date.ge(day)),
-        )
+        .filter(crate::db::employments::current_on(day))
         .order((employments::start_date, employments::id))
         .select((Employment::as_select(), Organisation::as_select()))
         .load(conn)

@@ -6,6 +6,17 @@ use diesel::prelude::*;
 use crate::db::schema::employments;
 use crate::db::{DbConnection, now};
 
+/// The condition that an employment is current on `day` (begun, and not
+/// ended before it), for the queries that need it.
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn current_on(day: NaiveDate) -> _ {
+    employments::start_date.le(day).and(
+        employments::end_date
+            .is_null()
+            .or(employments::end_date.ge(day)),
+    )
+}
+
 /// A stored employment.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = employments)]

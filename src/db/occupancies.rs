@@ -103,18 +103,15 @@ pub fn for_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<Oc
         .load(conn)
 }
 
-/// The condition that an occupancy is at the address and current on `day`
-/// (begun, and not ended before it), for the queries that need it.
+/// The condition that an occupancy is current on `day` (begun, and not
+/// ended before it), for the queries that need it.
 #[diesel::dsl::auto_type(no_type_alias)]
-pub fn current_at(address_id: i64, day: NaiveDate) -> _ {
-    occupancies::address_id
-        .eq(address_id)
-        .and(occupancies::start_date.le(day))
-        .and(
-            occupancies::end_date
-                .is_null()
-                .or(occupancies::end_date.ge(day)),
-        )
+pub fn current_on(day: NaiveDate) -> _ {
+    occupancies::start_date.le(day).and(
+        occupancies::end_date
+            .is_null()
+            .or(occupancies::end_date.ge(day)),
+    )
 }
 
 /// The occupancies of an address that are current on `day`.
@@ -124,7 +121,8 @@ pub fn current_at_address(
     day: NaiveDate,
 ) -> QueryResult<Vec<Occupancy>> {
     occupancies::table
-        .filter(current_at(address_id, day))
+        .filter(occupancies::address_id.eq(address_id))
+        .filter(current_on(day))
         .order(occupancies::id)
         .select(Occupancy::as_select())
         .load(conn)
@@ -135,12 +133,7 @@ pub fn current_at_address(
 /// order, read from the index on occupancies by address alone.
 pub fn current_residents(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<(i64, i64)>> {
     occupancies::table
-        .filter(occupancies::start_date.le(day))
-        .filter(
-            occupancies::end_date
-                .is_null()
-                .or(occupancies::end_date.ge(day)),
-        )
+        .filter(current_on(day))
         .select((occupancies::address_id, occupancies::person_id))
         .order(occupancies::address_id)
         .load(conn)

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::occupancies::current_at;
+use crate::db::occupancies::current_on;
 use crate::db::schema::{addresses, occupancies, people};
 use crate::domain::{Bsn, OccupancySource};
 
@@ -215,7 +215,8 @@ pub fn counts_at_address(
     day: NaiveDate,
 ) -> QueryResult<(usize, usize, usize)> {
     let rows: Vec<(i64, OccupancySource)> = occupancies::table
-        .filter(current_at(address_id, day))
+        .filter(occupancies::address_id.eq(address_id))
+        .filter(current_on(day))
         .select((occupancies::person_id, occupancies::source))
         .load(conn)?;
     let distinct = |source: Option<OccupancySource>| {

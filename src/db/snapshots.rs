@@ -156,9 +156,9 @@ pub fn organisation_facts_of(
 }
 
 /// Snapshots of the addresses in `scope` on day `on`, with move-ins of the
-/// last `window_days` days, in address order. Every address is read in
-/// chunks; a caller that need not hold them all reads them chunk by chunk
-/// with [`build_after`].
+/// last `window_days` days, in address order, read a range of ids at a
+/// time. They are all held at once: a caller that need not hold them all
+/// reads range by range with [`build_between`].
 pub fn build(
     conn: &mut DbConnection,
     scope: Scope<'_>,
@@ -168,14 +168,8 @@ pub fn build(
     let mut snapshots = Vec::new();
     match scope {
         Scope::All => {
-            let mut after = i64::MIN;
-            loop {
-                let chunk = build_after(conn, after, MAX_IDS_PER_QUERY, on, window_days)?;
-                let Some(last) = chunk.last() else {
-                    break;
-                };
-                after = last.address_id;
-                snapshots.extend(chunk);
+            for (first, last) in crate::db::addresses::id_ranges(conn, MAX_IDS_PER_QUERY)? {
+                snapshots.extend(build_between(conn, first, last, on, window_days)?);
             }
         }
         Scope::Addresses(ids) => {
@@ -188,30 +182,6 @@ pub fn build(
         }
     }
     Ok(snapshots)
-}
-
-/// Snapshots of the first `limit` addresses (at most
-/// [`MAX_IDS_PER_QUERY`]) with an id above `after`, in id order: one chunk
-/// of a city read in chunks. Their facts are read by ranges of address ids.
-pub fn build_after(
-    conn: &mut DbConnection,
-    after: i64,
-    limit: usize,
-    on: NaiveDate,
-    window_days: u32,
-) -> QueryResult<Vec<AddressSnapshot>> {
-    let limit = i64::try_from(limit.clamp(1, MAX_IDS_PER_QUERY)).unwrap_or(1);
-    let rows: Vec<AddressRow> = addresses::table
-        .filter(addresses::id.gt(after))
-        .select(ADDRESS_COLUMNS)
-        .order(addresses::id)
-        .limit(limit)
-        .load(conn)?;
-    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-        return Ok(Vec::new());
-    };
-    let chosen = Chosen::Range(first.0, last.0);
-    Builder::new(rows, chosen, on).build(conn, window_days)
 }
 
 /// Snapshots of the addresses with ids from `first` to `last`, both
@@ -458,12 +428,7 @@ impl Builder {
         let on = self.on;
         let current_employments = employments::table.on(employments::person_id
             .eq(occupancies::person_id)
-            .and(employments::start_date.le(on))
-            .and(
-                employments::end_date
-                    .is_null()
-                    .or(employments::end_date.ge(on)),
-            ));
+            .and(crate::db::employments::current_on(on)));
         let query = occupancies::table
             .inner_join(people::table)
             .left_join(current_employments)
@@ -527,12 +492,7 @@ impl Builder {
             occupancies::table
                 .filter(occupancies::source.eq(OccupancySource::Registry))
                 .filter(occupancies::person_id.eq_any(chunk))
-                .filter(occupancies::start_date.le(on))
-                .filter(
-                    occupancies::end_date
-                        .is_null()
-                        .or(occupancies::end_date.ge(on)),
-                )
+                .filter(crate::db::occupancies::current_on(on))
                 .select((occupancies::person_id, occupancies::address_id))
                 .load(conn)
         })?;

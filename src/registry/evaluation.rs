@@ -209,34 +209,6 @@ fn reevaluate_some(
     })
 }
 
-/// The ranges of address ids a full evaluation judges one at a time,
-/// `chunk_size` ids each, from the lowest id to the highest.
-pub fn chunk_ranges(conn: &mut DbConnection, chunk_size: usize) -> QueryResult<Vec<(i64, i64)>> {
-    use diesel::dsl::{max, min};
-    use diesel::prelude::*;
-
-    use crate::db::schema::addresses;
-
-    let (lowest, highest): (Option<i64>, Option<i64>) = addresses::table
-        .select((min(addresses::id), max(addresses::id)))
-        .get_result(conn)?;
-    let (Some(lowest), Some(highest)) = (lowest, highest) else {
-        return Ok(Vec::new());
-    };
-    let step = i64::try_from(chunk_size.max(1)).unwrap_or(i64::MAX);
-    let mut ranges = Vec::new();
-    let mut first = lowest;
-    while first <= highest {
-        let last = first.saturating_add(step - 1).min(highest);
-        ranges.push((first, last));
-        first = last.saturating_add(1);
-        if last == i64::MAX {
-            break;
-        }
-    }
-    Ok(ranges)
-}
-
 /// What judging one chunk of a full evaluation found, read without
 /// writing: how many addresses it judged, how many open signals they had,
 /// and the addresses whose open signals do not match their findings.
@@ -351,7 +323,7 @@ where
     let started = Instant::now();
     let total: i64 = addresses::table.count().get_result(conn)?;
     let total = usize::try_from(total).unwrap_or(0);
-    let ranges = chunk_ranges(conn, chunk_size)?;
+    let ranges = crate::db::addresses::id_ranges(conn, chunk_size)?;
     let mut report = EvaluationReport::default();
     let mut settle_one = |conn: &mut DbConnection, verdict: ChunkVerdict| {
         let done = if verdict.differing.is_empty() {

@@ -15,7 +15,7 @@ use woonregister::db::snapshots::Scope;
 use woonregister::domain::rules::{RuleId, RuleSet};
 use woonregister::registry::demo::{self, DemoOptions};
 use woonregister::registry::evaluation::{
-    chunk_ranges, evaluate_all, evaluate_with_readers, judge_chunk, reevaluate, settle,
+    evaluate_all, evaluate_with_readers, judge_chunk, reevaluate, settle,
 };
 
 use crate::support::{TestApp, address_body, date, declaration_body, organisation_body, worker};
@@ -282,7 +282,7 @@ fn an_address_changed_after_its_chunk_was_judged_is_judged_again_before_its_sign
     diesel::delete(signals::table.filter(signals::address_id.eq(first)))
         .execute(&mut conn)
         .unwrap();
-    let ranges = chunk_ranges(&mut conn, 10_000).unwrap();
+    let ranges = woonregister::db::addresses::id_ranges(&mut conn, 10_000).unwrap();
     assert_eq!(ranges.len(), 1, "{ranges:?}");
     let verdict = judge_chunk(&mut conn, &rules, on, ranges[0]).unwrap();
     assert_eq!(verdict.differing, vec![first], "{verdict:?}");
