@@ -38,7 +38,7 @@ pub struct AuditEvent {
 
 /// A new audit event, hash included.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct NewAuditEvent {
     /// When.
     pub at: NaiveDateTime,

@@ -13,9 +13,10 @@ pub const ROWS_PER_INSERT: usize = 500;
 /// Inserts the rows of a slice into a table in multi-row statements of at
 /// most [`ROWS_PER_INSERT`] rows, each row made insertable by the closure;
 /// evaluates to the number of rows inserted. Diesel's connection enum has
-/// no multi-row insert of its own, so each backend is named here. The
-/// insertable's `Option` fields must not stand for a column default
-/// (`treat_none_as_default_value = false`), or SQLite inserts row by row.
+/// no multi-row insert of its own, so each backend is named here. A derived
+/// insertable must say `treat_none_as_default_value = false`: without it
+/// every field may stand for a column default, and on SQLite Diesel then
+/// inserts the rows one by one in a savepoint of their own.
 /// One row (a single filing's) goes in by a one-row statement: that has
 /// one shape, which the connection keeps prepared, where a multi-row
 /// statement is prepared (on PostgreSQL: parsed and planned) on every run.
@@ -315,6 +316,122 @@ mod tests {
         });
         assert!(failed.is_err());
         assert!(!holds_write_lock(), "not after it rolled back");
+    }
+
+    /// Counts the `INSERT` statements `conn` starts from now on.
+    fn count_inserts(conn: &mut DbConnection) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+        use diesel::connection::{Connection as _, InstrumentationEvent};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let inserts = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&inserts);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event
+                && query.to_string().trim_start().starts_with("INSERT")
+            {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        inserts
+    }
+
+    #[test]
+    fn rows_stored_together_go_in_as_one_statement_on_sqlite() {
+        use std::sync::atomic::Ordering;
+
+        use crate::domain::rules::{Evidence, RuleId, Severity};
+        use crate::domain::{AuditAction, OccupancySource, SignalStatus, UsagePurpose};
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = connect(&dir.path().join("i.sqlite3").display().to_string()).unwrap();
+        run_migrations(&mut conn).unwrap();
+        let address = addresses::insert(
+            &mut conn,
+            &addresses::AddressFields {
+                bag_id: None,
+                postcode: "3131AA".to_owned(),
+                house_number: 1,
+                house_letter: String::new(),
+                house_number_addition: String::new(),
+                street: "Markt".to_owned(),
+                city: "Vlaardingen".to_owned(),
+                usage_purpose: UsagePurpose::Residential,
+                floor_area_m2: None,
+                bedrooms: None,
+                latitude: 51.9,
+                longitude: 4.34,
+                rd_x: 80_000.0,
+                rd_y: 435_000.0,
+                neighbourhood_code: None,
+            },
+        )
+        .unwrap();
+        let at = now();
+        let signal = |rule| signals::NewSignal {
+            address_id: address.id,
+            rule,
+            severity: Severity::Medium,
+            score: 10,
+            evidence: Evidence {
+                summary: "s".to_owned(),
+                measured: serde_json::json!({}),
+                threshold: serde_json::json!({}),
+                norm: "n".to_owned(),
+            },
+            status: SignalStatus::Open,
+            rule_set_version: "v".to_owned(),
+            first_seen_at: at,
+            last_seen_at: at,
+        };
+        let event = |n: u8| audit_events::NewAuditEvent {
+            at,
+            actor: "a".to_owned(),
+            role: "staff".to_owned(),
+            action: AuditAction::DeclarationCreate,
+            resource: format!("r{n}"),
+            purpose: "p".to_owned(),
+            trace_id: "t".to_owned(),
+            outcome: "ok".to_owned(),
+            previous_hash: String::new(),
+            hash: format!("h{n}"),
+        };
+        let resident = |bsn: &str| registrations::NewResident {
+            bsn: Some(crate::domain::Bsn::parse(bsn).unwrap()),
+            family_name: "Jansen".to_owned(),
+            given_names: "Piet".to_owned(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
+            created_at: at,
+            updated_at: at,
+        };
+        let inserts = count_inserts(&mut conn);
+        signals::insert_many(
+            &mut conn,
+            &[
+                signal(RuleId::OvercrowdingFloorArea),
+                signal(RuleId::HighTurnover),
+            ],
+        )
+        .unwrap();
+        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "signals");
+        audit_events::insert_many(&mut conn, &[event(1), event(2)]).unwrap();
+        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "audit events");
+        let people = registrations::insert_residents(
+            &mut conn,
+            &[resident("111222333"), resident("123456782")],
+        )
+        .unwrap();
+        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "residents");
+        let registration = |person_id: i64| registrations::NewRegistration {
+            person_id,
+            address_id: address.id,
+            start_date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            household: None,
+            source: OccupancySource::Registry,
+            created_at: at,
+        };
+        let rows: Vec<_> = people.values().map(|id| registration(*id)).collect();
+        assert_eq!(registrations::insert(&mut conn, &rows).unwrap(), 2);
+        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "registrations");
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub struct Registration {
 
 /// A resident to store: only what the rules and the dossier need.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = people)]
+#[diesel(table_name = people, treat_none_as_default_value = false)]
 pub struct NewResident {
     /// BSN (always present for a registered resident).
     pub bsn: Option<Bsn>,
@@ -51,7 +51,7 @@ pub struct NewResident {
 
 /// A registration to store.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = occupancies)]
+#[diesel(table_name = occupancies, treat_none_as_default_value = false)]
 pub struct NewRegistration {
     /// The resident.
     pub person_id: i64,

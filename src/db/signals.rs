@@ -99,7 +99,7 @@ impl Signal {
 
 /// A newly found signal.
 #[derive(Debug, Clone, PartialEq, Insertable)]
-#[diesel(table_name = signals)]
+#[diesel(table_name = signals, treat_none_as_default_value = false)]
 pub struct NewSignal {
     /// The address.
     pub address_id: i64,
