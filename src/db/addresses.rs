@@ -275,8 +275,8 @@ pub fn id_ranges(conn: &mut DbConnection, per_range: usize) -> QueryResult<Vec<(
 }
 
 /// The ids of the addresses of each neighbourhood that has any, by buurt
-/// code, each in id order. Read from the index on the buurt code, which
-/// holds both columns and is much smaller than the table.
+/// code, each in id order. SQLite reads them from the index on the buurt
+/// code alone (its entries carry the row id), much smaller than the table.
 pub fn ids_by_neighbourhood(conn: &mut DbConnection) -> QueryResult<Vec<(String, Vec<i64>)>> {
     let rows: Vec<(String, i64)> = addresses::table
         .filter(addresses::neighbourhood_code.is_not_null())
