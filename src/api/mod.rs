@@ -84,11 +84,7 @@ impl Db {
     /// How many reads one request runs side by side: one per core, and
     /// never the whole pool, so that other requests still get a connection.
     pub fn side_by_side(&self) -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let spare = usize::try_from(self.pool.max_size())
-            .unwrap_or(1)
-            .saturating_sub(1);
-        cores.min(spare).max(1)
+        crate::db::connection::spare_readers(&self.pool).max(1)
     }
 
     /// Runs `work`, a read of personal data that `actor` records in the

@@ -30,12 +30,7 @@ pub fn run(figment: &Figment, command: SignalsCommand) -> Result<(), String> {
     // Chunks are judged side by side on reading connections, one per core
     // (the pool keeps one for the writes); only what must change is
     // written, one write transaction per chunk.
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let wanted = cores.min(
-        usize::try_from(services.pool.max_size())
-            .unwrap_or(1)
-            .saturating_sub(1),
-    );
+    let wanted = crate::db::connection::spare_readers(&services.pool);
     let mut readers = Vec::with_capacity(wanted);
     for _ in 0..wanted {
         readers.push(services.pool.get().map_err(|e| e.to_string())?);

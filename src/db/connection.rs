@@ -155,6 +155,16 @@ impl ManageConnection for DbManager {
 /// A pool of connections to one database.
 pub type DbPool = r2d2::Pool<DbManager>;
 
+/// How many of the pool's connections may read side by side while one
+/// more writes or serves other work: one per core, never the whole pool.
+pub fn spare_readers(pool: &DbPool) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let spare = usize::try_from(pool.max_size())
+        .unwrap_or(1)
+        .saturating_sub(1);
+    cores.min(spare)
+}
+
 /// Opens a pool of at most `size` connections.
 pub fn open_pool(url: &str, size: u32) -> Result<DbPool, r2d2::PoolError> {
     // One connection up front (the migrations need it); the rest are opened
