@@ -321,11 +321,10 @@ impl FromSql<Date, Sqlite> for Day {
     fn from_sql(
         mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
     ) -> deserialize::Result<Self> {
-        let text = value.read_text();
-        match iso_day(text) {
-            Some(day) => Ok(Self(day)),
-            None => Ok(Self(NaiveDate::parse_from_str(text, "%F")?)),
+        if let Some(day) = iso_day(value.read_text()) {
+            return Ok(Self(day));
         }
+        <NaiveDate as FromSql<Date, Sqlite>>::from_sql(value).map(Self)
     }
 }
 
