@@ -318,6 +318,55 @@ mod tests {
         assert!(!holds_write_lock(), "not after it rolled back");
     }
 
+    /// One address in an empty database.
+    fn test_address(conn: &mut DbConnection) -> addresses::Address {
+        addresses::insert(
+            conn,
+            &addresses::AddressFields {
+                bag_id: None,
+                postcode: "3131AA".to_owned(),
+                house_number: 1,
+                house_letter: String::new(),
+                house_number_addition: String::new(),
+                street: "Markt".to_owned(),
+                city: "Vlaardingen".to_owned(),
+                usage_purpose: crate::domain::UsagePurpose::Residential,
+                floor_area_m2: None,
+                bedrooms: None,
+                latitude: 51.9,
+                longitude: 4.34,
+                rd_x: 80_000.0,
+                rd_y: 435_000.0,
+                neighbourhood_code: None,
+            },
+        )
+        .unwrap()
+    }
+
+    /// A medium open signal of `rule` at the address, found at `at`.
+    fn test_signal(
+        address_id: i64,
+        rule: crate::domain::rules::RuleId,
+        at: chrono::NaiveDateTime,
+    ) -> signals::NewSignal {
+        signals::NewSignal {
+            address_id,
+            rule,
+            severity: crate::domain::rules::Severity::Medium,
+            score: 10,
+            evidence: crate::domain::rules::Evidence {
+                summary: "s".to_owned(),
+                measured: serde_json::json!({}),
+                threshold: serde_json::json!({}),
+                norm: "n".to_owned(),
+            },
+            status: crate::domain::SignalStatus::Open,
+            rule_set_version: "v".to_owned(),
+            first_seen_at: at,
+            last_seen_at: at,
+        }
+    }
+
     /// Counts the `INSERT` statements `conn` starts from now on.
     fn count_inserts(conn: &mut DbConnection) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
         use diesel::connection::{Connection as _, InstrumentationEvent};
@@ -339,50 +388,15 @@ mod tests {
     fn rows_stored_together_go_in_as_one_statement_on_sqlite() {
         use std::sync::atomic::Ordering;
 
-        use crate::domain::rules::{Evidence, RuleId, Severity};
-        use crate::domain::{AuditAction, OccupancySource, SignalStatus, UsagePurpose};
+        use crate::domain::rules::RuleId;
+        use crate::domain::{AuditAction, OccupancySource};
 
         let dir = tempfile::tempdir().unwrap();
         let mut conn = connect(&dir.path().join("i.sqlite3").display().to_string()).unwrap();
         run_migrations(&mut conn).unwrap();
-        let address = addresses::insert(
-            &mut conn,
-            &addresses::AddressFields {
-                bag_id: None,
-                postcode: "3131AA".to_owned(),
-                house_number: 1,
-                house_letter: String::new(),
-                house_number_addition: String::new(),
-                street: "Markt".to_owned(),
-                city: "Vlaardingen".to_owned(),
-                usage_purpose: UsagePurpose::Residential,
-                floor_area_m2: None,
-                bedrooms: None,
-                latitude: 51.9,
-                longitude: 4.34,
-                rd_x: 80_000.0,
-                rd_y: 435_000.0,
-                neighbourhood_code: None,
-            },
-        )
-        .unwrap();
+        let address = test_address(&mut conn);
         let at = now();
-        let signal = |rule| signals::NewSignal {
-            address_id: address.id,
-            rule,
-            severity: Severity::Medium,
-            score: 10,
-            evidence: Evidence {
-                summary: "s".to_owned(),
-                measured: serde_json::json!({}),
-                threshold: serde_json::json!({}),
-                norm: "n".to_owned(),
-            },
-            status: SignalStatus::Open,
-            rule_set_version: "v".to_owned(),
-            first_seen_at: at,
-            last_seen_at: at,
-        };
+        let signal = |rule| test_signal(address.id, rule, at);
         let event = |n: u8| audit_events::NewAuditEvent {
             at,
             actor: "a".to_owned(),
@@ -432,6 +446,88 @@ mod tests {
         let rows: Vec<_> = people.values().map(|id| registration(*id)).collect();
         assert_eq!(registrations::insert(&mut conn, &rows).unwrap(), 2);
         assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "registrations");
+    }
+
+    #[test]
+    fn a_signal_refresh_on_sqlite_is_prepared_once() {
+        use diesel::connection::{Connection as _, InstrumentationEvent};
+        use diesel::prelude::*;
+        use std::sync::{Arc, Mutex};
+
+        use crate::domain::rules::{RuleId, Severity};
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = connect(&dir.path().join("r.sqlite3").display().to_string()).unwrap();
+        run_migrations(&mut conn).unwrap();
+        let address = test_address(&mut conn);
+        let found = now();
+        let rules = [RuleId::OvercrowdingFloorArea, RuleId::HighTurnover];
+        let new: Vec<_> = rules
+            .iter()
+            .map(|rule| test_signal(address.id, *rule, found))
+            .collect();
+        signals::insert_many(&mut conn, &new).unwrap();
+        let ids: Vec<i64> = schema::signals::table
+            .select(schema::signals::id)
+            .order(schema::signals::id)
+            .load(&mut conn)
+            .unwrap();
+
+        // (statements started, statements kept prepared) per `UPDATE`.
+        let updates = Arc::new(Mutex::new((0, 0)));
+        let seen = Arc::clone(&updates);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            let mut seen = seen.lock().unwrap();
+            match event {
+                InstrumentationEvent::StartQuery { query, .. }
+                    if query.to_string().starts_with("UPDATE signals") =>
+                {
+                    seen.0 += 1;
+                }
+                InstrumentationEvent::CacheQuery { sql, .. }
+                    if sql.starts_with("UPDATE signals") =>
+                {
+                    seen.1 += 1;
+                }
+                _ => {}
+            }
+        });
+        let changed = signals::NewSignal {
+            severity: Severity::High,
+            score: 30,
+            rule_set_version: "w".to_owned(),
+            ..new[0].clone()
+        };
+        let later = found + chrono::Duration::seconds(5);
+        for at in [later, later + chrono::Duration::seconds(5)] {
+            let rows: Vec<signals::Refresh<'_>> = ids
+                .iter()
+                .map(|id| (*id, &changed, "{\"summary\":\"t\"}"))
+                .collect();
+            signals::refresh_many(&mut conn, &rows, at).unwrap();
+        }
+        assert_eq!(*updates.lock().unwrap(), (4, 1));
+
+        let stored: Vec<(Severity, i32, String, String, chrono::NaiveDateTime)> =
+            schema::signals::table
+                .select((
+                    schema::signals::severity,
+                    schema::signals::score,
+                    schema::signals::evidence,
+                    schema::signals::rule_set_version,
+                    schema::signals::last_seen_at,
+                ))
+                .order(schema::signals::id)
+                .load(&mut conn)
+                .unwrap();
+        let expected = (
+            Severity::High,
+            30,
+            "{\"summary\":\"t\"}".to_owned(),
+            "w".to_owned(),
+            later + chrono::Duration::seconds(5),
+        );
+        assert_eq!(stored, vec![expected.clone(), expected]);
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! last sighting stay on record.
 
 use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, BoxedSqlQuery, QueryFragment, QueryId, SqlQuery};
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sqlite::Sqlite;
 
 use crate::db::addresses::Address;
 use crate::db::schema::{addresses, signals};
@@ -212,64 +216,98 @@ pub fn insert_many(conn: &mut DbConnection, rows: &[NewSignal]) -> QueryResult<u
 /// its evidence as JSON text.
 pub type Refresh<'a> = (i64, &'a NewSignal, &'a str);
 
-/// Refreshes in one statement per [`REFRESH_CHUNK`] signals: each takes
-/// its severity, score, evidence and rule-set version from the row naming
-/// it, and all were last found at `at`.
-macro_rules! refresh_statement {
-    ($backend:ty, $rows:expr, $at:expr, $placeholder:expr) => {{
-        use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
-
-        let placeholder = $placeholder;
-        let mut values = Vec::with_capacity($rows.len());
-        for row in 0..$rows.len() {
+/// The statement refreshing `rows` on PostgreSQL: each signal takes its
+/// severity, score, evidence and rule-set version from the row naming it,
+/// and all were last found at `at`.
+fn pg_refresh_statement<'a>(
+    rows: &'a [Refresh<'a>],
+    at: NaiveDateTime,
+) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
+    let values: Vec<String> = (0..rows.len())
+        .map(|row| {
             let first = 2 + row * 5;
-            let row: Vec<String> = (first..first + 5).map(placeholder).collect();
-            values.push(format!("({})", row.join(", ")));
-        }
-        let sql = format!(
-            "WITH v (id, severity, score, evidence, version) AS (VALUES {}) \
-             UPDATE signals SET severity = v.severity, score = v.score, \
-             evidence = v.evidence, rule_set_version = v.version, last_seen_at = {} \
-             FROM v WHERE signals.id = v.id",
-            values.join(", "),
-            placeholder(1),
-        );
-        let mut query = diesel::sql_query(sql)
-            .into_boxed::<$backend>()
-            .bind::<Timestamp, _>($at);
-        for (id, finding, evidence) in $rows {
-            query = query
-                .bind::<BigInt, _>(*id)
-                .bind::<Text, _>(finding.severity)
-                .bind::<Integer, _>(finding.score)
-                .bind::<Text, _>(*evidence)
-                .bind::<Text, _>(finding.rule_set_version.as_str());
-        }
-        query
-    }};
+            let placeholders: Vec<String> = (first..first + 5).map(|n| format!("${n}")).collect();
+            format!("({})", placeholders.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "WITH v (id, severity, score, evidence, version) AS (VALUES {}) \
+         UPDATE signals SET severity = v.severity, score = v.score, \
+         evidence = v.evidence, rule_set_version = v.version, last_seen_at = $1 \
+         FROM v WHERE signals.id = v.id",
+        values.join(", "),
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<Pg>()
+        .bind::<Timestamp, _>(at);
+    for (id, finding, evidence) in rows {
+        query = query
+            .bind::<BigInt, _>(*id)
+            .bind::<Text, _>(finding.severity)
+            .bind::<Integer, _>(finding.score)
+            .bind::<Text, _>(*evidence)
+            .bind::<Text, _>(finding.rule_set_version.as_str());
+    }
+    query
 }
 
 /// Signals one refreshing statement names at most.
 const REFRESH_CHUNK: usize = 200;
 
-/// Records changed findings on open signals, in one statement for many:
-/// each its evidence as JSON text, and `at` as when it was last found.
+/// One signal's refresh on SQLite, as a statement of one fixed text that
+/// the connection keeps prepared: Diesel keeps no `UPDATE` or `sql_query`
+/// prepared, whatever its text.
+struct SqliteRefresh<'a> {
+    row: &'a Refresh<'a>,
+    at: NaiveDateTime,
+}
+
+impl QueryId for SqliteRefresh<'_> {
+    type QueryId = SqliteRefresh<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Sqlite> for SqliteRefresh<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let (id, finding, evidence) = self.row;
+        out.push_sql("UPDATE signals SET severity = ");
+        out.push_bind_param::<Text, _>(&finding.severity)?;
+        out.push_sql(", score = ");
+        out.push_bind_param::<Integer, _>(&finding.score)?;
+        out.push_sql(", evidence = ");
+        out.push_bind_param::<Text, _>(*evidence)?;
+        out.push_sql(", rule_set_version = ");
+        out.push_bind_param::<Text, _>(&finding.rule_set_version)?;
+        out.push_sql(", last_seen_at = ");
+        out.push_bind_param::<Timestamp, _>(&self.at)?;
+        out.push_sql(" WHERE id = ");
+        out.push_bind_param::<BigInt, _>(id)?;
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<SqliteConnection> for SqliteRefresh<'_> {}
+
+/// Records changed findings on open signals: each its evidence as JSON
+/// text, and `at` as when it was last found. On PostgreSQL many go in one
+/// statement, one round trip. SQLite, in the process, updates them one by
+/// one with a statement it prepares once ([`SqliteRefresh`]): one statement
+/// for many had to be prepared anew on every run, which cost more than
+/// the updates.
 pub fn refresh_many(
     conn: &mut DbConnection,
     rows: &[Refresh<'_>],
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    for chunk in rows.chunks(REFRESH_CHUNK) {
-        match conn {
-            DbConnection::Sqlite(c) => {
-                refresh_statement!(diesel::sqlite::Sqlite, chunk, at, |n: usize| format!(
-                    "?{n}"
-                ))
-                .execute(c)?;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for row in rows {
+                SqliteRefresh { row, at }.execute(c)?;
             }
-            DbConnection::Postgresql(c) => {
-                refresh_statement!(diesel::pg::Pg, chunk, at, |n: usize| format!("${n}"))
-                    .execute(c)?;
+        }
+        DbConnection::Postgresql(c) => {
+            for chunk in rows.chunks(REFRESH_CHUNK) {
+                pg_refresh_statement(chunk, at).execute(c)?;
             }
         }
     }
