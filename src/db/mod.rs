@@ -294,11 +294,17 @@ mod tests {
 
     use super::*;
 
+    /// A new SQLite database in `dir`, migrated.
+    fn migrated_sqlite(dir: &tempfile::TempDir) -> DbConnection {
+        let mut conn = connect(&dir.path().join("t.sqlite3").display().to_string()).unwrap();
+        run_migrations(&mut conn).unwrap();
+        conn
+    }
+
     #[test]
     fn the_write_lock_is_known_held_only_inside_an_outermost_write_transaction() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = connect(&dir.path().join("l.sqlite3").display().to_string()).unwrap();
-        run_migrations(&mut conn).unwrap();
+        let mut conn = migrated_sqlite(&dir);
         assert!(!holds_write_lock());
         let inside: Result<(bool, bool), diesel::result::Error> =
             write_transaction(&mut conn, |conn| {
@@ -392,8 +398,7 @@ mod tests {
         use crate::domain::{AuditAction, OccupancySource};
 
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = connect(&dir.path().join("i.sqlite3").display().to_string()).unwrap();
-        run_migrations(&mut conn).unwrap();
+        let mut conn = migrated_sqlite(&dir);
         let address = test_address(&mut conn);
         let at = now();
         let signal = |rule| test_signal(address.id, rule, at);
@@ -457,8 +462,7 @@ mod tests {
         use crate::domain::rules::{RuleId, Severity};
 
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = connect(&dir.path().join("r.sqlite3").display().to_string()).unwrap();
-        run_migrations(&mut conn).unwrap();
+        let mut conn = migrated_sqlite(&dir);
         let address = test_address(&mut conn);
         let found = now();
         let rules = [RuleId::OvercrowdingFloorArea, RuleId::HighTurnover];
