@@ -278,14 +278,14 @@ pub fn id_ranges(conn: &mut DbConnection, per_range: usize) -> QueryResult<Vec<(
 /// code, each in id order. SQLite reads them from the index on the buurt
 /// code alone (its entries carry the row id), much smaller than the table.
 pub fn ids_by_neighbourhood(conn: &mut DbConnection) -> QueryResult<Vec<(String, Vec<i64>)>> {
-    let rows: Vec<(String, i64)> = addresses::table
+    let query = addresses::table
         .filter(addresses::neighbourhood_code.is_not_null())
         .select((
             addresses::neighbourhood_code.assume_not_null(),
             addresses::id,
         ))
-        .order((addresses::neighbourhood_code, addresses::id))
-        .load(conn)?;
+        .order((addresses::neighbourhood_code, addresses::id));
+    let rows: Vec<(String, i64)> = on_backend!(conn, |c| query.load(c))?;
     let mut buurten: Vec<(String, Vec<i64>)> = Vec::new();
     for (code, id) in rows {
         match buurten.last_mut() {

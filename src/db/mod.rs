@@ -44,6 +44,18 @@ macro_rules! insert_rows {
     }};
 }
 
+/// Runs `$body` with `$c` bound to the connection of the backend behind
+/// `$conn`. A large read decodes its rows there: through the connection
+/// enum, each value of each row is wrapped and unwrapped once more.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
 pub mod addresses;
 pub mod audit_events;
 pub mod connection;

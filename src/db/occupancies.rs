@@ -132,9 +132,9 @@ pub fn current_at_address(
 /// occupancy (a person may be there by more than one source), in address
 /// order, read from the index on occupancies by address alone.
 pub fn current_residents(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<(i64, i64)>> {
-    occupancies::table
+    let query = occupancies::table
         .filter(current_on(day))
         .select((occupancies::address_id, occupancies::person_id))
-        .order(occupancies::address_id)
-        .load(conn)
+        .order(occupancies::address_id);
+    on_backend!(conn, |c| query.load(c))
 }
