@@ -194,11 +194,11 @@ pub fn build_between(
     on: NaiveDate,
     window_days: u32,
 ) -> QueryResult<Vec<AddressSnapshot>> {
-    let rows: Vec<AddressRow> = addresses::table
+    let query = addresses::table
         .filter(addresses::id.between(first, last))
         .select(ADDRESS_COLUMNS)
-        .order(addresses::id)
-        .load(conn)?;
+        .order(addresses::id);
+    let rows: Vec<AddressRow> = on_backend!(conn, |c| query.load(c))?;
     Builder::new(rows, Chosen::Range(first, last), on).build(conn, window_days)
 }
 
@@ -451,10 +451,15 @@ impl Builder {
                     .is_null()
                     .or(occupancies::end_date.ge(on)),
                 employments::organisation_id.nullable(),
-            ))
-            .into_boxed();
-        let mut rows: Vec<OccupancyRow> =
-            of_chosen!(query, &self.chosen, occupancies::address_id).load(conn)?;
+            ));
+        // A row per occupancy of the chunk: decoded on the backend's own
+        // connection (see `on_backend!`).
+        let mut rows: Vec<OccupancyRow> = on_backend!(conn, |c| of_chosen!(
+            query.into_boxed(),
+            &self.chosen,
+            occupancies::address_id
+        )
+        .load(c))?;
         // Each address's occupants in the order they were stored, and each
         // person's employers in the order they were stored.
         rows.sort_by_key(|r| (r.1, r.0));
