@@ -291,7 +291,7 @@ impl RunQueryDsl<SqliteConnection> for SqliteRefresh<'_> {}
 /// Records changed findings on open signals: each its evidence as JSON
 /// text, and `at` as when it was last found. On PostgreSQL many go in one
 /// statement, one round trip. SQLite, in the process, updates them one by
-/// one with a statement it prepares once ([`SqliteRefresh`]): one statement
+/// one with a statement it prepares once (`SqliteRefresh`): one statement
 /// for many had to be prepared anew on every run, which cost more than
 /// the updates.
 pub fn refresh_many(
