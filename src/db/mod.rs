@@ -385,21 +385,39 @@ mod tests {
         }
     }
 
-    /// Counts the `INSERT` statements `conn` starts from now on.
-    fn count_inserts(conn: &mut DbConnection) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
-        use diesel::connection::{Connection as _, InstrumentationEvent};
-        use std::sync::atomic::{AtomicUsize, Ordering};
+    /// Statements of one kind a connection ran: how many it started, and
+    /// how many it newly kept prepared.
+    #[derive(Debug, Default)]
+    struct Statements {
+        started: std::sync::atomic::AtomicUsize,
+        kept: std::sync::atomic::AtomicUsize,
+    }
 
-        let inserts = std::sync::Arc::new(AtomicUsize::new(0));
-        let counter = std::sync::Arc::clone(&inserts);
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { query, .. } = event
-                && query.to_string().trim_start().starts_with("INSERT")
+    /// Counts the statements whose SQL starts with `prefix` that `conn`
+    /// runs from now on.
+    fn count_statements(
+        conn: &mut DbConnection,
+        prefix: &'static str,
+    ) -> std::sync::Arc<Statements> {
+        use diesel::connection::{Connection as _, InstrumentationEvent};
+        use std::sync::atomic::Ordering;
+
+        let counted = std::sync::Arc::new(Statements::default());
+        let seen = std::sync::Arc::clone(&counted);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { query, .. }
+                if query.to_string().trim_start().starts_with(prefix) =>
             {
-                counter.fetch_add(1, Ordering::Relaxed);
+                seen.started.fetch_add(1, Ordering::Relaxed);
             }
+            InstrumentationEvent::CacheQuery { sql, .. }
+                if sql.trim_start().starts_with(prefix) =>
+            {
+                seen.kept.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
         });
-        inserts
+        counted
     }
 
     #[test]
@@ -434,7 +452,7 @@ mod tests {
             created_at: at,
             updated_at: at,
         };
-        let inserts = count_inserts(&mut conn);
+        let inserts = count_statements(&mut conn, "INSERT");
         signals::insert_many(
             &mut conn,
             &[
@@ -443,15 +461,19 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "signals");
+        assert_eq!(inserts.started.swap(0, Ordering::Relaxed), 1, "signals");
         audit_events::insert_many(&mut conn, &[event(1), event(2)]).unwrap();
-        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "audit events");
+        assert_eq!(
+            inserts.started.swap(0, Ordering::Relaxed),
+            1,
+            "audit events"
+        );
         let people = registrations::insert_residents(
             &mut conn,
             &[resident("111222333"), resident("123456782")],
         )
         .unwrap();
-        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "residents");
+        assert_eq!(inserts.started.swap(0, Ordering::Relaxed), 1, "residents");
         let registration = |person_id: i64| registrations::NewRegistration {
             person_id,
             address_id: address.id,
@@ -462,14 +484,17 @@ mod tests {
         };
         let rows: Vec<_> = people.values().map(|id| registration(*id)).collect();
         assert_eq!(registrations::insert(&mut conn, &rows).unwrap(), 2);
-        assert_eq!(inserts.swap(0, Ordering::Relaxed), 1, "registrations");
+        assert_eq!(
+            inserts.started.swap(0, Ordering::Relaxed),
+            1,
+            "registrations"
+        );
     }
 
     #[test]
     fn a_signal_refresh_on_sqlite_is_prepared_once() {
-        use diesel::connection::{Connection as _, InstrumentationEvent};
         use diesel::prelude::*;
-        use std::sync::{Arc, Mutex};
+        use std::sync::atomic::Ordering;
 
         use crate::domain::rules::{RuleId, Severity};
 
@@ -489,25 +514,7 @@ mod tests {
             .load(&mut conn)
             .unwrap();
 
-        // (statements started, statements kept prepared) per `UPDATE`.
-        let updates = Arc::new(Mutex::new((0, 0)));
-        let seen = Arc::clone(&updates);
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            let mut seen = seen.lock().unwrap();
-            match event {
-                InstrumentationEvent::StartQuery { query, .. }
-                    if query.to_string().starts_with("UPDATE signals") =>
-                {
-                    seen.0 += 1;
-                }
-                InstrumentationEvent::CacheQuery { sql, .. }
-                    if sql.starts_with("UPDATE signals") =>
-                {
-                    seen.1 += 1;
-                }
-                _ => {}
-            }
-        });
+        let updates = count_statements(&mut conn, "UPDATE signals");
         let changed = signals::NewSignal {
             severity: Severity::High,
             score: 30,
@@ -522,7 +529,11 @@ mod tests {
                 .collect();
             signals::refresh_many(&mut conn, &rows, at).unwrap();
         }
-        assert_eq!(*updates.lock().unwrap(), (4, 1));
+        let counted = (
+            updates.started.load(Ordering::Relaxed),
+            updates.kept.load(Ordering::Relaxed),
+        );
+        assert_eq!(counted, (4, 1), "(started, kept prepared)");
 
         let stored: Vec<(Severity, i32, String, String, chrono::NaiveDateTime)> =
             schema::signals::table
